@@ -1,0 +1,549 @@
+//! `emit`: [`plan::Query`] + [`Dialect`] → [`Sql`] (text + bound parameters), through sea-query.
+//!
+//! Knows SQL, not the query language. Every hop is a semi-join (`key IN (SELECT …)`), so a root row
+//! is never duplicated and LIMIT, OFFSET and COUNT count roots; every value is a bound parameter;
+//! identifiers come only from the schema. The only code touching sea-query.
+
+mod dialect;
+
+use std::sync::OnceLock;
+
+use sea_query::{
+    Asterisk, BinOper, Condition, DynIden, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order,
+    Query, SelectStatement, Value,
+};
+
+pub use dialect::{CaseFold, Dialect};
+
+use crate::plan::{self, Cmp, Output, Param, Predicate, Scope, Test};
+use crate::schema::{FieldType, ResourceId, Schema};
+
+/// One SQL statement and its parameters, in placeholder order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    /// The SQL text (`?` placeholders, `$n` on PostgreSQL).
+    pub text: String,
+    /// The bound values.
+    pub params: Vec<Param>,
+}
+
+/// A column of the result, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutColumn {
+    /// The key in the reply (the inventory field name, or `count`).
+    pub name: &'static str,
+    /// How to read it back.
+    pub ty: FieldType,
+}
+
+/// What the main statement returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Inventories.
+    Rows,
+    /// One row, one column: the number of matching rows.
+    Count,
+    /// One row per group with a `count` column.
+    Groups {
+        /// Reply as `inventoryCounts` + `total` (`count=true`) rather than `inventories`.
+        as_counts: bool,
+    },
+}
+
+/// The compiled query: the main statement, and the count statement for `replyWithCount`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sql {
+    /// The dialect it was written for.
+    pub dialect: Dialect,
+    /// The main statement.
+    pub main: Statement,
+    /// The `COUNT(*)` of all matching rows, without ORDER BY / LIMIT (design.md `replyWithCount`).
+    pub count: Option<Statement>,
+    /// The main statement's columns.
+    pub columns: Vec<OutColumn>,
+    /// What the main statement returns.
+    pub shape: Shape,
+}
+
+/// Table aliases: `t{scope}` for a scope's first table, `t{scope}_{level}` for the tables of its
+/// ancestors/descendants joined on the primary key. Static for the common sizes so emitting does
+/// not allocate identifier strings.
+fn alias(scope: usize, level: usize) -> DynIden {
+    static NAMES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        (0..64)
+            .map(|s| {
+                (0..6)
+                    .map(|l| {
+                        if l == 0 {
+                            format!("t{s}")
+                        } else {
+                            format!("t{s}_{l}")
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    match names.get(scope).and_then(|v| v.get(level)) {
+        Some(n) => DynIden::from(n.as_str()),
+        None if level == 0 => DynIden::from(format!("t{scope}")),
+        None => DynIden::from(format!("t{scope}_{level}")),
+    }
+}
+
+/// The tables of one scope: the resource's lineage, root-most ancestor first, each with its alias.
+struct Tables {
+    entries: Vec<(ResourceId, DynIden, &'static str)>,
+}
+
+impl Tables {
+    /// The alias of the table holding `owner`'s columns.
+    fn alias_of(&self, owner: ResourceId) -> DynIden {
+        self.entries
+            .iter()
+            .find(|(r, _, _)| *r == owner)
+            .or_else(|| self.entries.first())
+            .map(|(_, a, _)| a.clone())
+            .expect("a scope has at least one table")
+    }
+}
+
+/// Compiles a resolved query for a dialect.
+pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
+    let mut e = Emitter {
+        schema,
+        dialect,
+        next_scope: 0,
+    };
+    let (mut stmt, tables) = e.select_from(plan.root.resource);
+    let cond = e.scope_condition(&plan.root, &tables);
+    let (columns, shape) = match &plan.output {
+        Output::Rows(cols) => {
+            for c in cols {
+                select_column(&mut stmt, tables.alias_of(c.owner), c.column, c.field);
+            }
+            (
+                cols.iter()
+                    .map(|c| OutColumn {
+                        name: c.field,
+                        ty: c.ty.clone(),
+                    })
+                    .collect(),
+                Shape::Rows,
+            )
+        }
+        Output::Count => {
+            stmt.expr_as(Func::count(Expr::col(Asterisk)), "count");
+            (
+                vec![OutColumn {
+                    name: "count",
+                    ty: FieldType::Integer,
+                }],
+                Shape::Count,
+            )
+        }
+        Output::Groups { columns, as_counts } => {
+            for c in columns {
+                select_column(&mut stmt, tables.alias_of(c.owner), c.column, c.field);
+            }
+            stmt.expr_as(Func::count(Expr::col(Asterisk)), "count");
+            for c in columns {
+                stmt.add_group_by([Expr::col((tables.alias_of(c.owner), c.column))]);
+            }
+            let mut out: Vec<OutColumn> = columns
+                .iter()
+                .map(|c| OutColumn {
+                    name: c.field,
+                    ty: c.ty.clone(),
+                })
+                .collect();
+            out.push(OutColumn {
+                name: "count",
+                ty: FieldType::Integer,
+            });
+            (
+                out,
+                Shape::Groups {
+                    as_counts: *as_counts,
+                },
+            )
+        }
+    };
+    if !cond.is_empty() {
+        stmt.cond_where(cond.clone());
+    }
+    let count =
+        (plan.reply_with_count || matches!(shape, Shape::Groups { as_counts: true })).then(|| {
+            let mut c = Query::select();
+            e.add_tables(&mut c, &tables);
+            c.expr_as(Func::count(Expr::col(Asterisk)), "count");
+            if !cond.is_empty() {
+                c.cond_where(cond);
+            }
+            e.statement(&c)
+        });
+    if shape != Shape::Count {
+        e.order(&mut stmt, plan, &tables);
+        stmt.limit(plan.limit);
+        if plan.start > 0 {
+            stmt.offset(plan.start);
+        }
+    }
+    Sql {
+        dialect,
+        main: e.statement(&stmt),
+        count,
+        columns,
+        shape,
+    }
+}
+
+struct Emitter<'s> {
+    schema: &'s Schema,
+    dialect: Dialect,
+    /// The next scope number (for aliases).
+    next_scope: usize,
+}
+
+impl Emitter<'_> {
+    fn statement(&self, stmt: &SelectStatement) -> Statement {
+        let (text, values) = self.dialect.build(stmt);
+        Statement {
+            text,
+            params: values.0.into_iter().map(param_of).collect(),
+        }
+    }
+
+    /// `SELECT … FROM` the tables of `resource` (its lineage joined on the primary key).
+    fn select_from(&mut self, resource: ResourceId) -> (SelectStatement, Tables) {
+        let tables = self.tables(resource);
+        let mut stmt = Query::select();
+        self.add_tables(&mut stmt, &tables);
+        (stmt, tables)
+    }
+
+    fn tables(&mut self, resource: ResourceId) -> Tables {
+        let scope = self.next_scope;
+        self.next_scope += 1;
+        let mut lineage: Vec<ResourceId> = self.schema.lineage(resource).collect();
+        lineage.reverse();
+        let entries = lineage
+            .into_iter()
+            .enumerate()
+            .map(|(level, r)| (r, alias(scope, level), self.schema.resource(r).table))
+            .collect();
+        Tables { entries }
+    }
+
+    fn add_tables(&self, stmt: &mut SelectStatement, tables: &Tables) {
+        let mut first: Option<(DynIden, &'static str)> = None;
+        for (r, a, table) in &tables.entries {
+            match &first {
+                None => {
+                    stmt.from_as(*table, a.clone());
+                    first = Some((a.clone(), self.pk_column(*r)));
+                }
+                Some((fa, fpk)) => {
+                    let pk = self.pk_column(*r);
+                    stmt.join_as(
+                        sea_query::JoinType::InnerJoin,
+                        *table,
+                        a.clone(),
+                        Expr::col((a.clone(), pk)).equals((fa.clone(), *fpk)),
+                    );
+                }
+            }
+        }
+    }
+
+    fn pk_column(&self, r: ResourceId) -> &'static str {
+        let pk = self.schema.resource(r).primary_key;
+        self.schema.field(r, pk).map_or(pk, |f| f.field.column)
+    }
+
+    /// The AND of a scope's predicates and its sub-scopes' semi-joins.
+    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Condition {
+        let mut cond = Condition::all();
+        for p in &scope.predicates {
+            cond = cond.add(self.predicate(p, scope.resource, tables));
+        }
+        for (hop, child) in &scope.children {
+            let (mut sub, sub_tables) = self.select_from(child.resource);
+            sub.column((sub_tables.alias_of(hop.remote.0), hop.remote.1));
+            let inner = self.scope_condition(child, &sub_tables);
+            if !inner.is_empty() {
+                sub.cond_where(inner);
+            }
+            cond =
+                cond.add(Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub));
+        }
+        cond
+    }
+
+    fn predicate(&mut self, p: &Predicate, resource: ResourceId, tables: &Tables) -> Expr {
+        match p {
+            Predicate::Field { column, test, .. } => match &column.stored_in {
+                None => self.test(
+                    Expr::col((tables.alias_of(column.owner), column.column)),
+                    &column.ty,
+                    test,
+                ),
+                Some(s) => {
+                    // `@Queryable` (reference/zstack-semantics.md §4.5): pk IN (SELECT key FROM T WHERE col <test>).
+                    let (mut sub, st) = self.select_from(s.resource);
+                    sub.column((st.alias_of(s.resource), s.key));
+                    let value_owner = self
+                        .schema
+                        .field(s.resource, s.column)
+                        .map_or(s.resource, |f| f.owner);
+                    sub.and_where(self.test(
+                        Expr::col((st.alias_of(value_owner), s.column)),
+                        &column.ty,
+                        test,
+                    ));
+                    Expr::col((tables.alias_of(column.owner), self.pk_column(column.owner)))
+                        .in_subquery(sub)
+                }
+            },
+            Predicate::Tag {
+                table,
+                negated,
+                test,
+                ..
+            } => {
+                // design.md "Tags": IN for "has a tag that …", NOT IN for "has no tag that …".
+                let scope = self.next_scope;
+                self.next_scope += 1;
+                let a = alias(scope, 0);
+                let mut sub = Query::select();
+                sub.from_as(table.table(), a.clone())
+                    .column((a.clone(), "resourceUuid"));
+                // NOT IN with a NULL in the list is never true: keep NULLs out.
+                sub.and_where(Expr::col((a.clone(), "resourceUuid")).is_not_null());
+                if let Some(t) = test {
+                    sub.and_where(self.test(Expr::col((a, "tag")), &FieldType::String, t));
+                }
+                let pk = Expr::col((
+                    tables.alias_of(resource_root(self.schema, resource)),
+                    self.pk_column(resource),
+                ));
+                if *negated {
+                    pk.not_in_subquery(sub)
+                } else {
+                    pk.in_subquery(sub)
+                }
+            }
+        }
+    }
+
+    /// `value <test>`, with the dialect's case folding for text and casts for timestamps.
+    fn test(&self, col: Expr, ty: &FieldType, test: &Test) -> Expr {
+        // Enum values are bound in their canonical spelling, so only free text needs folding.
+        let fold = *ty == FieldType::String && self.dialect.case_fold() == CaseFold::LowerBothSides;
+        let lhs = if fold {
+            Expr::from(Func::lower(col.clone()))
+        } else {
+            col.clone()
+        };
+        let val = |p: &Param| -> Expr {
+            let v = Expr::val(value_of(p));
+            match (p, self.dialect.timestamp_cast()) {
+                (Param::Timestamp(_), Some(t)) => v.cast_as(t),
+                _ if fold => Expr::from(Func::lower(v)),
+                _ => v,
+            }
+        };
+        match test {
+            Test::Compare(cmp, p) => {
+                let r = val(p);
+                match cmp {
+                    Cmp::Eq => lhs.eq(r),
+                    Cmp::Ne => lhs.ne(r),
+                    Cmp::Gt => lhs.gt(r),
+                    Cmp::Lt => lhs.lt(r),
+                    Cmp::Ge => lhs.gte(r),
+                    Cmp::Le => lhs.lte(r),
+                }
+            }
+            Test::In { negated, values } => {
+                let items: Vec<Expr> = values.iter().map(val).collect();
+                if *negated {
+                    lhs.is_not_in(items)
+                } else {
+                    lhs.is_in(items)
+                }
+            }
+            Test::Like { negated, pattern } => {
+                let target = match (ty.is_textual(), self.dialect.like_text_cast()) {
+                    (false, Some(t)) => col.cast_as(t),
+                    _ => col,
+                };
+                let op = if *negated {
+                    BinOper::NotLike
+                } else {
+                    BinOper::Like
+                };
+                if fold {
+                    // `lower(col) LIKE lower($1) ESCAPE '\'`, built by hand: sea-query 1.0.2 puts
+                    // ILIKE's `pattern ESCAPE c` in parentheses, which PostgreSQL rejects.
+                    let pattern = Expr::from(Func::lower(Expr::val(pattern.as_str())))
+                        .binary(BinOper::Escape, Expr::Constant('\\'.into()));
+                    Expr::from(Func::lower(target)).binary(op, pattern)
+                } else {
+                    let like = LikeExpr::new(pattern.as_str()).escape('\\');
+                    if *negated {
+                        target.not_like(like)
+                    } else {
+                        target.like(like)
+                    }
+                }
+            }
+            Test::Null { negated: false } => col.is_null(),
+            Test::Null { negated: true } => col.is_not_null(),
+        }
+    }
+
+    /// ORDER BY the sort keys, then the primary key ascending (design.md "Sorting": NULL lowest,
+    /// primary key as the final tie-breaker).
+    fn order(&mut self, stmt: &mut SelectStatement, plan: &plan::Query, tables: &Tables) {
+        let groups = match &plan.output {
+            Output::Groups { columns, .. } => Some(columns),
+            _ => None,
+        };
+        // (expression, descending, textual, may be NULL)
+        let mut keys: Vec<(Expr, bool, bool, bool)> = Vec::new();
+        for k in &plan.sort {
+            let expr = self.sort_expr(k, tables);
+            keys.push((expr, k.descending, k.column.ty.is_textual(), true));
+        }
+        match groups {
+            Some(cols) => {
+                for c in cols {
+                    if !plan
+                        .sort
+                        .iter()
+                        .any(|k| k.hops.is_empty() && k.column.field == c.field)
+                    {
+                        keys.push((
+                            Expr::col((tables.alias_of(c.owner), c.column)),
+                            false,
+                            c.ty.is_textual(),
+                            true,
+                        ));
+                    }
+                }
+            }
+            None => {
+                let root = plan.root.resource;
+                let pk = self.pk_column(root);
+                if !plan
+                    .sort
+                    .iter()
+                    .any(|k| k.hops.is_empty() && k.column.column == pk)
+                {
+                    let owner = resource_root(self.schema, root);
+                    keys.push((Expr::col((tables.alias_of(owner), pk)), false, false, false));
+                }
+            }
+        }
+        for (expr, desc, textual, nullable) in keys {
+            let expr = if textual && self.dialect.case_fold() == CaseFold::LowerBothSides {
+                Expr::from(Func::lower(expr))
+            } else {
+                expr
+            };
+            let order = if desc { Order::Desc } else { Order::Asc };
+            if nullable && self.dialect.explicit_nulls_order() {
+                let nulls = if desc {
+                    NullOrdering::Last
+                } else {
+                    NullOrdering::First
+                };
+                stmt.order_by_expr_with_nulls(expr, order, nulls);
+            } else {
+                stmt.order_by_expr(expr, order);
+            }
+        }
+    }
+
+    /// A root column, or a correlated scalar subquery through to-one hops
+    /// (`(SELECT z.name FROM ZoneVO z WHERE z.uuid = t0.zoneUuid)`).
+    fn sort_expr(&mut self, k: &plan::SortKey, tables: &Tables) -> Expr {
+        if k.hops.is_empty() {
+            return Expr::col((tables.alias_of(k.column.owner), k.column.column));
+        }
+        // Build from the innermost hop outwards.
+        let mut outer_tables: Vec<Tables> = Vec::new();
+        for (_, target) in &k.hops {
+            outer_tables.push(self.tables(*target));
+        }
+        let mut inner: Option<SelectStatement> = None;
+        for i in (0..k.hops.len()).rev() {
+            let (hop, _) = &k.hops[i];
+            let t = &outer_tables[i];
+            let mut sub = Query::select();
+            self.add_tables(&mut sub, t);
+            match inner.take() {
+                None => {
+                    sub.column((t.alias_of(k.column.owner), k.column.column));
+                }
+                Some(s) => {
+                    sub.expr(Expr::SubQuery(None, Box::new(s.into())));
+                }
+            }
+            let parent_alias = if i == 0 {
+                tables.alias_of(hop.local.0)
+            } else {
+                outer_tables[i - 1].alias_of(hop.local.0)
+            };
+            sub.and_where(
+                Expr::col((t.alias_of(hop.remote.0), hop.remote.1))
+                    .equals((parent_alias, hop.local.1)),
+            );
+            inner = Some(sub);
+        }
+        Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()))
+    }
+}
+
+/// `alias.column`, renamed to the field name only when they differ.
+fn select_column(
+    stmt: &mut SelectStatement,
+    alias: DynIden,
+    column: &'static str,
+    field: &'static str,
+) {
+    if column == field {
+        stmt.column((alias, column));
+    } else {
+        stmt.expr_as(Expr::col((alias, column)), field);
+    }
+}
+
+/// The root-most ancestor (whose table holds the primary key of the lineage).
+fn resource_root(schema: &Schema, r: ResourceId) -> ResourceId {
+    schema.lineage(r).last().unwrap_or(r)
+}
+
+fn value_of(p: &Param) -> Value {
+    match p {
+        Param::Text(s) | Param::Timestamp(s) => Value::String(Some(s.clone())),
+        Param::Int(i) => Value::BigInt(Some(*i)),
+        Param::Float(f) => Value::Double(Some(*f)),
+        Param::Bool(b) => Value::Bool(Some(*b)),
+    }
+}
+
+fn param_of(v: Value) -> Param {
+    match v {
+        Value::String(Some(s)) => Param::Text(s),
+        Value::BigInt(Some(i)) => Param::Int(i),
+        Value::BigUnsigned(Some(u)) => Param::Int(i64::try_from(u).unwrap_or(i64::MAX)),
+        Value::Unsigned(Some(u)) => Param::Int(i64::from(u)),
+        Value::Int(Some(i)) => Param::Int(i64::from(i)),
+        Value::Double(Some(f)) => Param::Float(f),
+        Value::Bool(Some(b)) => Param::Bool(b),
+        other => Param::Text(format!("{other:?}")),
+    }
+}

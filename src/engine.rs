@@ -1,0 +1,173 @@
+//! `engine`: the entry point. An [`Engine`] holds the schema and options, is built once, and is
+//! `Send + Sync`, so a server's threads share it. It runs the stages in order: parse, resolve,
+//! emit, and (on SQLite) execute.
+
+use std::sync::Arc;
+
+use rusqlite::Connection;
+
+use crate::ast;
+use crate::emit::{self, Dialect, Sql};
+use crate::error::{Error, Result};
+use crate::exec::{self, Reply};
+use crate::limits::Limits;
+use crate::plan;
+use crate::resolve;
+use crate::schema::Schema;
+use crate::syntax;
+
+/// The query engine: a schema, its limits and options.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    /// The schema (shared, immutable).
+    schema: Arc<Schema>,
+    /// Resolver options (limits, path form).
+    options: resolve::Options,
+}
+
+/// Builds an [`Engine`] with non-default options.
+#[derive(Debug, Default)]
+pub struct EngineBuilder {
+    /// The schema, once chosen.
+    schema: Option<Arc<Schema>>,
+    /// Options being set.
+    options: resolve::Options,
+}
+
+impl EngineBuilder {
+    /// Uses this schema instead of the embedded ZStack one.
+    pub fn schema(&mut self, schema: Schema) -> &mut EngineBuilder {
+        self.schema = Some(Arc::new(schema));
+        self
+    }
+
+    /// Sets the limits.
+    pub fn limits(&mut self, limits: Limits) -> &mut EngineBuilder {
+        self.options.limits = limits;
+        self
+    }
+
+    /// ZStack's form for paths: every condition gets its own semi-join even when it shares a
+    /// to-many prefix with another (`vmNics.ip=A&vmNics.l3NetworkUuid=B` may match two NICs).
+    pub fn independent_paths(&mut self, yes: bool) -> &mut EngineBuilder {
+        self.options.independent_paths = yes;
+        self
+    }
+
+    /// Builds the engine.
+    ///
+    /// # Errors
+    /// Only when no schema was set and the embedded one fails to load (the crate's tests rule it out).
+    pub fn build(&self) -> Result<Engine> {
+        let schema = match &self.schema {
+            Some(s) => s.clone(),
+            None => Arc::new(Schema::zstack()?),
+        };
+        Ok(Engine {
+            schema,
+            options: self.options,
+        })
+    }
+}
+
+impl Engine {
+    /// The engine with the embedded ZStack schema and default options.
+    ///
+    /// # Errors
+    /// Only if the embedded schema is invalid, which the crate's tests rule out.
+    pub fn zstack() -> Result<Engine> {
+        EngineBuilder::default().build()
+    }
+
+    /// An engine on a user's schema directory (`*.toml`, one resource per file).
+    ///
+    /// # Errors
+    /// Any schema load or validation error.
+    pub fn from_schema_dir(dir: &std::path::Path) -> Result<Engine> {
+        EngineBuilder::default()
+            .schema(Schema::from_dir(dir)?)
+            .build()
+    }
+
+    /// A builder for non-default options.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.options.limits
+    }
+
+    /// Parses a query in any of the three forms.
+    ///
+    /// # Errors
+    /// A syntax error or a limit exceeded, with its span.
+    pub fn parse<'a>(&self, text: &'a str) -> Result<ast::Query<'a>> {
+        syntax::parse(text, &self.options.limits)
+    }
+
+    /// Parses and resolves. `resource` names the resource when the text does not (a REST query
+    /// string alone, `q=name=vm1`); when both name one, the text wins.
+    ///
+    /// # Errors
+    /// Any syntax or resolution error, with its span in `text`.
+    pub fn plan(&self, resource: Option<&str>, text: &str) -> Result<plan::Query> {
+        let ast = self.parse(text)?;
+        resolve::resolve(&ast, resource, &self.schema, text, &self.options)
+    }
+
+    /// Compiles a query to SQL for `dialect`.
+    ///
+    /// # Errors
+    /// Any syntax or resolution error, with its span in `text`.
+    pub fn compile(&self, resource: Option<&str>, text: &str, dialect: Dialect) -> Result<Sql> {
+        let plan = self.plan(resource, text)?;
+        Ok(emit::emit(&plan, &self.schema, dialect))
+    }
+
+    /// Compiles for SQLite and runs on `conn`, which holds the schema's tables.
+    ///
+    /// # Errors
+    /// Any compile error, or a database error.
+    pub fn run(&self, conn: &Connection, resource: Option<&str>, text: &str) -> Result<Reply> {
+        let sql = self.compile(resource, text, Dialect::Sqlite)?;
+        exec::run(conn, &sql).map_err(|e: Error| e.with_input(text))
+    }
+
+    /// Creates the schema's tables on a SQLite connection.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn create_tables(&self, conn: &Connection) -> Result<()> {
+        exec::create_tables(conn, &self.schema)
+    }
+
+    /// Fills a SQLite connection with the deterministic demo cloud.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn generate_demo(
+        &self,
+        conn: &mut Connection,
+        size: exec::demo::DemoSize,
+    ) -> Result<Vec<(&'static str, usize)>> {
+        exec::demo::generate(conn, &self.schema, size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Engine>();
+    }
+}

@@ -1,0 +1,73 @@
+//! zstack-query compiles ZStack's query language to parameterized SQL for SQLite, MySQL/MariaDB
+//! and PostgreSQL, and runs it on an embedded SQLite database, returning ZStack-shaped replies.
+//!
+//! # The pipeline
+//!
+//! ```text
+//! text ─syntax::parse→ ast::Query ─resolve(&Schema)→ plan::Query ─emit(Dialect)→ Sql{text,params} ─exec→ Reply
+//! ```
+//!
+//! | stage | module | knows |
+//! |---|---|---|
+//! | parse the REST query string, the zstack-cli line or the SDK JSON | [`syntax`] → [`ast`] | the grammar (`grammar/query.ebnf`), not the schema |
+//! | load `schema/*.toml` into resources and a relation graph | [`schema`] | ZStack's resources, not queries |
+//! | bind paths, type values, check parameters | [`resolve`] → [`plan`] | the schema, not SQL |
+//! | build SQL with sea-query | [`emit`] | SQL dialects, not the query language |
+//! | run on SQLite, shape the reply | [`exec`] | rusqlite |
+//!
+//! # Primary types
+//!
+//! - [`Engine`]: start here. Built once ([`Engine::zstack`] embeds the ZStack schema), `Send + Sync`.
+//! - [`Error`]: every failure, with a stable [`Error::code`], the byte [`Span`] and a hint.
+//! - [`Dialect`], [`Sql`]: the compiled statements. [`Reply`]: `{"inventories": [...], "total": N}`.
+//!
+//! ```
+//! use zstack_query::{Dialect, Engine};
+//!
+//! let engine = Engine::zstack()?;
+//! let sql = engine.compile(Some("vm-instances"), "q=name=vm1&limit=10", Dialect::Sqlite)?;
+//! assert!(sql.main.text.starts_with(r#"SELECT "t0"."uuid", "t0"."name", "t0"."description", "#));
+//! assert!(sql.main.text.ends_with(r#"FROM "VmInstanceVO" AS "t0" WHERE "t0"."name" = ? ORDER BY "t0"."uuid" ASC LIMIT ?"#));
+//! assert_eq!(sql.main.params, vec![zstack_query::plan::Param::Text("vm1".into()), zstack_query::plan::Param::Int(10)]);
+//! # Ok::<(), zstack_query::Error>(())
+//! ```
+//!
+//! # Input safety
+//!
+//! No input panics, and every bound is a typed error ([`ErrorKind::LimitExceeded`]) with its
+//! configured value ([`Limits`]): input length 1 MiB, 1,000 conditions, 10,000 IN items, path depth
+//! 8 hops, 4 KiB per value, `limit` at most 10,000 (default 1,000), 8 sort keys. Values are always
+//! bound parameters; identifiers come only from the schema.
+//!
+//! # Error reporting
+//!
+//! `Display` on [`Error`] draws the input with a caret under the span and the hint;
+//! [`Error::to_json`] gives `{"code","message","span","hint"}` for servers.
+//!
+//! # Dialects
+//!
+//! String comparison ignores ASCII case in every dialect (design.md): SQLite through `COLLATE
+//! NOCASE` columns, MySQL through its `_ci` collations, PostgreSQL through `lower()` and `ILIKE`.
+//! NULL sorts lowest everywhere; the primary key is always the last sort key.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
+pub mod ast;
+pub mod emit;
+mod engine;
+pub mod error;
+pub mod exec;
+mod limits;
+pub mod plan;
+pub mod resolve;
+pub mod schema;
+mod suggest;
+pub mod syntax;
+
+pub use emit::{Dialect, Sql};
+pub use engine::{Engine, EngineBuilder};
+pub use error::{Error, ErrorKind, Limit, Span};
+pub use exec::Reply;
+pub use limits::{DEFAULT_LIMIT, Limits};

@@ -1,0 +1,382 @@
+//! The `zstack-query` command line: a thin client of the library's [`Engine`].
+//!
+//! ```text
+//! zstack-query run '<query>' [--resource R] [--db PATH] [--demo-size N]
+//! zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
+//! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
+//! zstack-query resources
+//! zstack-query schema --cycles | --graph
+//! zstack-query demo [--db PATH] [--demo-size N]
+//! ```
+//! Exit status: 0 on success, 2 on any error (the error, with a caret under the input, on stderr).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow, bail};
+use rusqlite::Connection;
+use zstack_query::exec::demo::DemoSize;
+use zstack_query::plan::Note;
+use zstack_query::{Dialect, Engine, Error};
+
+const USAGE: &str = "usage:
+  zstack-query run '<query>' [--resource R] [--db PATH] [--demo-size N]
+  zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
+  zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
+  zstack-query resources
+  zstack-query schema --cycles | --graph
+  zstack-query demo [--db PATH] [--demo-size N]
+
+A query is a REST query string (`vm-instances?q=name=vm1&limit=10`), a zstack-cli line
+(`QueryVmInstance name=vm1 limit=10`) or an SDK JSON message (`{\"api\":\"QueryVmInstance\",\"conditions\":[...]}`).
+`run` creates the demo database on first use (ZSTACK_QUERY_DB or ~/.cache/zstack-query/demo.sqlite).";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                return ExitCode::SUCCESS;
+            }
+            match e.downcast_ref::<Error>() {
+                Some(err) => eprintln!("{err}"),
+                None => eprintln!("error: {e:#}"),
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Parsed command-line options.
+#[derive(Default)]
+struct Args {
+    positional: Vec<String>,
+    resource: Option<String>,
+    dialect: Option<Dialect>,
+    json: bool,
+    db: Option<PathBuf>,
+    demo_size: Option<usize>,
+    cycles: bool,
+    graph: bool,
+}
+
+fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
+    let mut a = Args::default();
+    let mut it = raw.peekable();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| anyhow!("{name} needs a value"));
+        match arg.as_str() {
+            "--resource" | "-r" => a.resource = Some(value("--resource")?),
+            "--dialect" | "-d" => {
+                let v = value("--dialect")?;
+                a.dialect =
+                    Some(Dialect::from_name(&v).ok_or_else(|| {
+                        anyhow!("unknown dialect `{v}` (sqlite, mysql, postgres)")
+                    })?);
+            }
+            "--json" => a.json = true,
+            "--db" => a.db = Some(PathBuf::from(value("--db")?)),
+            "--demo-size" => {
+                a.demo_size = Some(
+                    value("--demo-size")?
+                        .parse()
+                        .context("--demo-size takes a number of VMs")?,
+                )
+            }
+            "--cycles" => a.cycles = true,
+            "--graph" => a.graph = true,
+            "-h" | "--help" => a.positional.insert(0, "help".into()),
+            s if s.starts_with("--") => bail!("unknown option `{s}`\n{USAGE}"),
+            _ => a.positional.push(arg),
+        }
+    }
+    Ok(a)
+}
+
+fn default_db() -> PathBuf {
+    if let Some(p) = std::env::var_os("ZSTACK_QUERY_DB") {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("zstack-query").join("demo.sqlite")
+}
+
+/// Opens the demo database, creating and filling it on first use.
+fn open_demo(engine: &Engine, args: &Args, fresh: bool) -> anyhow::Result<Connection> {
+    let path = args.db.clone().unwrap_or_else(default_db);
+    let exists = path.exists();
+    if fresh && exists {
+        std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    if !exists || fresh {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let tmp = path.with_extension("tmp");
+        let _ = std::fs::remove_file(&tmp);
+        let mut conn =
+            Connection::open(&tmp).with_context(|| format!("opening {}", tmp.display()))?;
+        let size = DemoSize {
+            vms: args.demo_size.unwrap_or(DemoSize::default().vms),
+        };
+        eprintln!(
+            "creating the demo cloud ({} VMs) in {} …",
+            size.vms,
+            path.display()
+        );
+        let counts = engine.generate_demo(&mut conn, size)?;
+        drop(conn);
+        std::fs::rename(&tmp, &path).with_context(|| format!("renaming to {}", path.display()))?;
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        eprintln!("done: {total} rows");
+    }
+    Connection::open(&path).with_context(|| format!("opening {}", path.display()))
+}
+
+fn query_arg(args: &Args) -> anyhow::Result<&str> {
+    args.positional
+        .get(1)
+        .map(String::as_str)
+        .ok_or_else(|| anyhow!("missing the query\n{USAGE}"))
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let args = parse_args(std::env::args().skip(1))?;
+    let engine = Engine::zstack()?;
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    let cmd = args
+        .positional
+        .first()
+        .map(String::as_str)
+        .unwrap_or("help");
+    match cmd {
+        "run" => {
+            let q = query_arg(&args)?;
+            // Compile first: a bad query should not wait for the demo database.
+            engine.compile(args.resource.as_deref(), q, Dialect::Sqlite)?;
+            let conn = open_demo(&engine, &args, false)?;
+            let reply = engine.run(&conn, args.resource.as_deref(), q)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&reply)?)?;
+        }
+        "sql" => {
+            let q = query_arg(&args)?;
+            let dialect = args.dialect.unwrap_or(Dialect::Sqlite);
+            let sql = engine.compile(args.resource.as_deref(), q, dialect)?;
+            if args.json {
+                let params: Vec<_> = sql.main.params.iter().map(|p| p.to_json()).collect();
+                let obj = serde_json::json!({
+                    "sql": sql.main.text,
+                    "params": params,
+                    "count_sql": sql.count.as_ref().map(|c| &c.text),
+                    "count_params": sql.count.as_ref().map(|c| c.params.iter().map(|p| p.to_json()).collect::<Vec<_>>()),
+                });
+                writeln!(out, "{obj}")?;
+            } else {
+                writeln!(out, "{}", sql.main.text)?;
+                writeln!(
+                    out,
+                    "-- params: {}",
+                    serde_json::Value::from(
+                        sql.main
+                            .params
+                            .iter()
+                            .map(|p| p.to_json())
+                            .collect::<Vec<_>>()
+                    )
+                )?;
+                if let Some(c) = &sql.count {
+                    writeln!(out, "{}", c.text)?;
+                    writeln!(
+                        out,
+                        "-- params: {}",
+                        serde_json::Value::from(
+                            c.params.iter().map(|p| p.to_json()).collect::<Vec<_>>()
+                        )
+                    )?;
+                }
+            }
+        }
+        "explain" => {
+            let q = query_arg(&args)?;
+            let dialect = args.dialect.unwrap_or(Dialect::Sqlite);
+            let plan = engine.plan(args.resource.as_deref(), q)?;
+            let schema = engine.schema();
+            writeln!(
+                out,
+                "resource: {}",
+                schema.resource(plan.root.resource).inventory
+            )?;
+            explain_scope(&mut out, schema, &plan.root, 0)?;
+            if plan.notes.is_empty() {
+                writeln!(out, "notes: none")?;
+            }
+            for n in &plan.notes {
+                let line = match n {
+                    Note::AliasExpanded { alias, path } => {
+                        format!("alias `{alias}` expanded to `{path}`")
+                    }
+                    Note::CycleRemoved { path, hops } => {
+                        format!("cycle removed in `{path}`: `{hops}` returns to the same row")
+                    }
+                    Note::CycleKept { path, resource } => {
+                        format!("cycle kept in `{path}`: revisits {resource} (a different row)")
+                    }
+                    Note::LastHopCollapsed { path, column } => {
+                        format!("last hop of `{path}` collapsed onto `{column}`")
+                    }
+                    Note::TypeSwitch { from, to } => format!("type switch: {from} → {to}"),
+                };
+                writeln!(out, "note: {line}")?;
+            }
+            let sql = zstack_query::emit::emit(&plan, schema, dialect);
+            writeln!(out, "sql ({dialect}): {}", sql.main.text)?;
+            writeln!(
+                out,
+                "params: {}",
+                serde_json::Value::from(
+                    sql.main
+                        .params
+                        .iter()
+                        .map(|p| p.to_json())
+                        .collect::<Vec<_>>()
+                )
+            )?;
+            if let Some(c) = &sql.count {
+                writeln!(out, "count sql: {}", c.text)?;
+            }
+            let sqlite = zstack_query::emit::emit(&plan, schema, Dialect::Sqlite);
+            let conn = open_demo(&engine, &args, false)?;
+            writeln!(out, "sqlite plan:")?;
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sqlite.main.text))?;
+            let params: Vec<rusqlite::types::Value> =
+                sqlite.main.params.iter().map(sqlite_value).collect();
+            let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+            while let Some(row) = rows.next()? {
+                let detail: String = row.get(3)?;
+                writeln!(out, "  {detail}")?;
+            }
+        }
+        "resources" => {
+            for r in engine.schema().resources() {
+                let (Some(api), Some(path)) = (r.api, r.rest_path) else {
+                    continue;
+                };
+                writeln!(out, "{api}\t{path}\t{}", r.table)?;
+            }
+        }
+        "schema" => {
+            let schema = engine.schema();
+            if args.graph {
+                writeln!(out, "digraph zstack {{")?;
+                for (from, name, to) in schema.graph().edges() {
+                    writeln!(
+                        out,
+                        "  \"{}\" -> \"{}\" [label=\"{name}\"];",
+                        schema.resource(from).name,
+                        schema.resource(to).name
+                    )?;
+                }
+                writeln!(out, "}}")?;
+            } else if args.cycles {
+                let cycles = schema.graph().cycles();
+                for (i, c) in cycles.iter().enumerate() {
+                    let names: Vec<&str> = c
+                        .resources
+                        .iter()
+                        .map(|r| schema.resource(*r).name)
+                        .collect();
+                    writeln!(
+                        out,
+                        "component {} ({} resources): {}",
+                        i + 1,
+                        names.len(),
+                        names.join(", ")
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "{} strongly connected components with cycles",
+                    cycles.len()
+                )?;
+            } else {
+                let fields: usize = schema.resources().iter().map(|r| r.fields.len()).sum();
+                let relations: usize = schema.resources().iter().map(|r| r.relations.len()).sum();
+                let aliases: usize = schema.resources().iter().map(|r| r.aliases.len()).sum();
+                writeln!(
+                    out,
+                    "{} resources, {fields} fields, {relations} relations, {aliases} aliases",
+                    schema.len()
+                )?;
+            }
+        }
+        "demo" => {
+            open_demo(&engine, &args, true)?;
+        }
+        "help" => {
+            writeln!(out, "{USAGE}")?;
+        }
+        other => bail!("unknown command `{other}`\n{USAGE}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sqlite_value(p: &zstack_query::plan::Param) -> rusqlite::types::Value {
+    use zstack_query::plan::Param;
+    match p {
+        Param::Text(s) | Param::Timestamp(s) => rusqlite::types::Value::Text(s.clone()),
+        Param::Int(i) => rusqlite::types::Value::Integer(*i),
+        Param::Float(f) => rusqlite::types::Value::Real(*f),
+        Param::Bool(b) => rusqlite::types::Value::Integer(i64::from(*b)),
+    }
+}
+
+fn explain_scope(
+    out: &mut impl Write,
+    schema: &zstack_query::schema::Schema,
+    scope: &zstack_query::plan::Scope,
+    depth: usize,
+) -> anyhow::Result<()> {
+    let pad = "  ".repeat(depth + 1);
+    for p in &scope.predicates {
+        match p {
+            zstack_query::plan::Predicate::Field { column, test, .. } => {
+                writeln!(out, "{pad}{} {test:?}", column.field)?
+            }
+            zstack_query::plan::Predicate::Tag {
+                table,
+                negated,
+                test,
+                ..
+            } => writeln!(
+                out,
+                "{pad}{} {}{test:?}",
+                table.table(),
+                if *negated {
+                    "has no tag "
+                } else {
+                    "has a tag "
+                }
+            )?,
+        }
+    }
+    for (hop, child) in &scope.children {
+        writeln!(
+            out,
+            "{pad}hop `{}` ({:?}) → {} ({} = {})",
+            hop.name,
+            hop.cardinality,
+            schema.resource(child.resource).inventory,
+            hop.local.1,
+            hop.remote.1
+        )?;
+        explain_scope(out, schema, child, depth + 1)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Decoded text that still knows where each byte came from.
+//!
+//! The REST form is percent-encoded (grammar rules `pct-encoded`, `query-char`), CLI words may be quoted
+//! (`cli-word`) and JSON strings may hold escapes (`json-string`). Every node of the AST must nevertheless carry
+//! a [`Span`] into the text the user sent. A [`Text`] is one decoded piece of input plus, when decoding changed
+//! anything, a map from each decoded byte to the raw bytes it came from. When nothing changed (the common case)
+//! there is no map and slices borrow from the input.
+
+use std::borrow::Cow;
+
+use crate::error::{Error, ErrorKind, Span};
+
+/// One piece of the input after decoding (percent-decoding, unquoting or JSON unescaping).
+#[derive(Clone, Debug)]
+pub(crate) struct Text<'a> {
+    /// The whole text the user sent; spans index into it.
+    input: &'a str,
+    /// The decoded text.
+    text: Cow<'a, str>,
+    /// Where the raw piece starts in `input` (used when there is no map).
+    base: usize,
+    /// For each decoded byte, the raw byte range `[start, end)` in `input` it came from; `None` when the decoded
+    /// text is the raw text itself, starting at `base`.
+    map: Option<Vec<(usize, usize)>>,
+}
+
+impl<'a> Text<'a> {
+    /// The raw bytes `start..end` of `input`, unchanged. An out-of-range or non-boundary range gives an empty
+    /// text rather than a panic.
+    pub(crate) fn verbatim(input: &'a str, start: usize, end: usize) -> Text<'a> {
+        match input.get(start..end) {
+            Some(text) => Text {
+                input,
+                text: Cow::Borrowed(text),
+                base: start,
+                map: None,
+            },
+            None => Text {
+                input,
+                text: Cow::Borrowed(""),
+                base: start.min(input.len()),
+                map: None,
+            },
+        }
+    }
+
+    /// A decoded text with its map (`map.len() == text.len()`); `start` is the raw offset where the piece
+    /// starts, used for the span of an empty text.
+    pub(crate) fn mapped(
+        input: &'a str,
+        text: String,
+        map: Vec<(usize, usize)>,
+        start: usize,
+    ) -> Text<'a> {
+        debug_assert_eq!(text.len(), map.len());
+        Text {
+            input,
+            text: Cow::Owned(text),
+            base: start,
+            map: Some(map),
+        }
+    }
+
+    /// The decoded text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The whole input the spans index into.
+    pub(crate) fn input(&self) -> &'a str {
+        self.input
+    }
+
+    /// The decoded length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The span in the input of the decoded bytes `start..end`.
+    pub(crate) fn span(&self, start: usize, end: usize) -> Span {
+        match &self.map {
+            None => Span::new(self.base + start, self.base + end.max(start)),
+            Some(map) => {
+                let at = |i: usize| match map.get(i) {
+                    Some(&(s, _)) => s,
+                    None => map.last().map_or(self.base, |&(_, e)| e),
+                };
+                if end <= start {
+                    let p = at(start);
+                    return Span::new(p, p);
+                }
+                let s = at(start);
+                let e = match end.checked_sub(1).and_then(|i| map.get(i)) {
+                    Some(&(_, e)) => e,
+                    None => at(end),
+                };
+                Span::new(s, e.max(s))
+            }
+        }
+    }
+
+    /// The decoded bytes `start..end`, borrowed from the input whenever the raw text there is identical.
+    pub(crate) fn slice(&self, start: usize, end: usize) -> Cow<'a, str> {
+        if let (Cow::Borrowed(text), None) = (&self.text, &self.map) {
+            return Cow::Borrowed(text.get(start..end).unwrap_or(""));
+        }
+        let decoded = self.text.get(start..end).unwrap_or("");
+        let span = self.span(start, end);
+        match self.input.get(span.start..span.end) {
+            Some(raw) if raw == decoded => Cow::Borrowed(raw),
+            _ => Cow::Owned(decoded.to_owned()),
+        }
+    }
+
+    /// An error of `kind` about the decoded bytes `start..end`.
+    pub(crate) fn error(&self, kind: ErrorKind, start: usize, end: usize) -> Error {
+        Error::new(kind, self.input).with_span(self.span(start, end))
+    }
+}
+
+/// Decodes the raw bytes `start..end` of `input` as `application/x-www-form-urlencoded` (grammar rule
+/// `query-text`): `%XX` is the byte XX and `+` is a space. Without a `%` or `+` this borrows and allocates
+/// nothing.
+///
+/// # Errors
+///
+/// [`ErrorKind::SyntaxPercentEncoding`] on a `%` not followed by two hex digits (span: the `%` and what follows
+/// it, at most two characters) or when the decoded bytes are not UTF-8 (span: the raw bytes of the bad sequence).
+pub(crate) fn percent_decode(input: &str, start: usize, end: usize) -> Result<Text<'_>, Error> {
+    let raw = input.get(start..end).unwrap_or("");
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Ok(Text::verbatim(input, start, end));
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut map = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let at = start + i;
+        match b {
+            b'%' => {
+                let hex = |k: usize| bytes.get(k).and_then(|&h| (h as char).to_digit(16));
+                match (hex(i + 1), hex(i + 2)) {
+                    (Some(hi), Some(lo)) => {
+                        // Both digits are < 16, so the byte fits.
+                        out.push((hi * 16 + lo) as u8);
+                        map.push((at, at + 3));
+                        i += 3;
+                    }
+                    _ => {
+                        let tail: usize = raw
+                            .get(i + 1..)
+                            .unwrap_or("")
+                            .chars()
+                            .take(2)
+                            .map(char::len_utf8)
+                            .sum();
+                        return Err(Error::new(ErrorKind::SyntaxPercentEncoding, input)
+                            .with_span(Span::new(at, at + 1 + tail))
+                            .with_hint("write a literal `%` as `%25`"));
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                map.push((at, at + 1));
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                map.push((at, at + 1));
+                i += 1;
+            }
+        }
+    }
+    match String::from_utf8(out) {
+        Ok(text) => Ok(Text::mapped(input, text, map, start)),
+        Err(e) => {
+            let bad = e.utf8_error();
+            let from = bad.valid_up_to();
+            let to = from
+                + bad
+                    .error_len()
+                    .unwrap_or(map.len().saturating_sub(from))
+                    .max(1);
+            let s = map.get(from).map_or(end, |&(s, _)| s);
+            let e = map.get(to - 1).map_or(end, |&(_, e)| e);
+            Err(Error::new(ErrorKind::SyntaxPercentEncoding, input)
+                .with_span(Span::new(s, e.max(s)))
+                .with_hint("percent-encoded bytes must form UTF-8 text"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(r: std::ops::Range<usize>) -> Span {
+        Span::from(r)
+    }
+
+    #[test]
+    fn plain_text_borrows() {
+        let t = percent_decode("q=name=vm1", 2, 10).unwrap();
+        assert_eq!(t.as_str(), "name=vm1");
+        assert!(matches!(t.slice(5, 8), Cow::Borrowed("vm1")));
+        assert_eq!(t.span(5, 8), span(7..10));
+    }
+
+    #[test]
+    fn percent_and_plus_decode_with_spans() {
+        // q=a%3Db+c%C3%A9
+        let input = "q=a%3Db+c%C3%A9";
+        let t = percent_decode(input, 2, input.len()).unwrap();
+        assert_eq!(t.as_str(), "a=b cé");
+        assert_eq!(t.span(0, 1), span(2..3));
+        assert_eq!(t.span(1, 2), span(3..6));
+        assert_eq!(t.span(3, 4), span(7..8));
+        assert_eq!(t.span(5, 7), span(9..15));
+        assert_eq!(t.span(7, 7), span(15..15));
+        assert_eq!(t.span(0, t.len()), span(2..15));
+        // `a` is the same raw and decoded, so it borrows; `b c` does not.
+        assert!(matches!(t.slice(0, 1), Cow::Borrowed("a")));
+        assert!(matches!(t.slice(2, 5), Cow::Owned(ref s) if s == "b c"));
+    }
+
+    #[test]
+    fn bad_escape_is_an_error_on_the_percent() {
+        for (input, sp) in [
+            ("ab%zz", 2..5),
+            ("ab%", 2..3),
+            ("ab%4", 2..4),
+            ("a%é", 1..4),
+        ] {
+            let e = percent_decode(input, 0, input.len()).unwrap_err();
+            assert_eq!(e.kind(), &ErrorKind::SyntaxPercentEncoding, "{input}");
+            assert_eq!(e.span(), Some(span(sp)), "{input}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_on_the_bytes() {
+        let e = percent_decode("x=%C3%28", 2, 8).unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::SyntaxPercentEncoding);
+        assert_eq!(e.span(), Some(span(2..5)));
+        let e = percent_decode("x=ab%E2%82", 2, 10).unwrap_err();
+        assert_eq!(e.span(), Some(span(4..10)));
+    }
+}
