@@ -238,6 +238,9 @@ impl fmt::Display for Query<'_> {
             encode(f, &c.path.dotted())?;
             f.write_str(c.op.node.rest_text())?;
             if let Some(v) = &c.value {
+                // `a>` with a value starting with `=` has no REST spelling: the query string is
+                // decoded before the operator is found (as a servlet does), so it reads as `a>=`.
+                // The CLI and SDK JSON forms can carry it.
                 encode(f, &v.node)?;
             }
             sep = "&";
