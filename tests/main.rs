@@ -4,5 +4,7 @@
 mod golden;
 // Semantics checked against the demo database by independent SQL.
 mod semantics;
+// Every resource of the schema compiles and runs; schema validation errors.
+mod schema_all;
 // Shared helpers: the demo database.
 mod support;
