@@ -14,6 +14,7 @@
 //! | bind paths, type values, check parameters | [`resolve`] → [`plan`] | the schema, not SQL |
 //! | build SQL with sea-query | [`emit`] | SQL dialects, not the query language |
 //! | run on SQLite, shape the reply | [`exec`] | rusqlite |
+//! | list fields and relations at a path, complete words | [`introspect`] | the schema |
 //!
 //! # Primary types
 //!
@@ -59,6 +60,7 @@ pub mod emit;
 mod engine;
 pub mod error;
 pub mod exec;
+pub mod introspect;
 mod limits;
 pub mod plan;
 pub mod resolve;

@@ -6,6 +6,8 @@
 //! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
 //! zstack-query resources
 //! zstack-query schema --cycles | --graph
+//! zstack-query fields <API> [path.] [--json]
+//! zstack-query repl [--db PATH]
 //! zstack-query demo [--db PATH] [--demo-size N]
 //! ```
 //! Exit status: 0 on success, 2 on any error (the error, with a caret under the input, on stderr).
@@ -13,6 +15,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod repl;
 
 use anyhow::{Context, anyhow, bail};
 use rusqlite::Connection;
@@ -26,6 +30,8 @@ const USAGE: &str = "usage:
   zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
   zstack-query resources
   zstack-query schema --cycles | --graph
+  zstack-query fields <API> [path.] [--json]
+  zstack-query repl [--db PATH]
   zstack-query demo [--db PATH] [--demo-size N]
 
 A query is a REST query string (`vm-instances?q=name=vm1&limit=10`), a zstack-cli line
@@ -318,6 +324,27 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         "demo" => {
             open_demo(&engine, &args, true)?;
+        }
+        "fields" => {
+            let api = args
+                .positional
+                .get(1)
+                .ok_or_else(|| anyhow!("missing the API name\n{USAGE}"))?;
+            let prefix = args.positional.get(2).map_or("", String::as_str);
+            let point = zstack_query::introspect::point(engine.schema(), api, prefix)?;
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&point)?)?;
+            } else {
+                drop(out);
+                repl::print_point(&point);
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+        "repl" => {
+            let conn = open_demo(&engine, &args, false)?;
+            drop(out);
+            repl::run(&engine, &conn)?;
+            return Ok(ExitCode::SUCCESS);
         }
         "help" => {
             writeln!(out, "{USAGE}")?;

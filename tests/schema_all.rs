@@ -18,13 +18,21 @@ fn touch_everything(schema: &Schema, id: zstack_query::schema::ResourceId) -> Ve
         conds.push(format!("q={}.{}!=null", rel.name, target.primary_key));
     }
     for alias in schema.all_aliases(id) {
-        conds.push(format!("q={}.{}!=null", alias.name, alias_target_key(schema, id, &alias.path)));
+        conds.push(format!(
+            "q={}.{}!=null",
+            alias.name,
+            alias_target_key(schema, id, &alias.path)
+        ));
     }
     conds
 }
 
 /// The primary key of the resource an alias path ends on.
-fn alias_target_key(schema: &Schema, from: zstack_query::schema::ResourceId, path: &[&str]) -> &'static str {
+fn alias_target_key(
+    schema: &Schema,
+    from: zstack_query::schema::ResourceId,
+    path: &[&str],
+) -> &'static str {
     let mut cur = from;
     for seg in path {
         if let Some(rel) = schema.relation(cur, seg) {
@@ -41,7 +49,8 @@ fn every_resource_compiles_and_runs() {
     let e = engine();
     let schema = e.schema();
     let conn = Connection::open_in_memory().expect("opens");
-    e.create_tables(&conn).expect("every table builds on SQLite");
+    e.create_tables(&conn)
+        .expect("every table builds on SQLite");
     let mut with_api = 0;
     let mut conditions = 0;
     for r in schema.resources() {
@@ -55,11 +64,16 @@ fn every_resource_compiles_and_runs() {
                     panic!("{} ({d}): {err}", r.name);
                 }
             }
-            let reply = e.run(&conn, None, &q).unwrap_or_else(|err| panic!("{} on SQLite: {err}", r.name));
+            let reply = e
+                .run(&conn, None, &q)
+                .unwrap_or_else(|err| panic!("{} on SQLite: {err}", r.name));
             assert_eq!(reply.inventories.map(|v| v.len()), Some(0));
         }
     }
-    assert!(with_api >= 190, "only {with_api} resources have a Query API");
+    assert!(
+        with_api >= 190,
+        "only {with_api} resources have a Query API"
+    );
     assert!(conditions > 2000, "only {conditions} conditions generated");
 }
 
@@ -82,19 +96,51 @@ primary_key = "uuid"
 fields = [{ name = "uuid", type = "string" }, { name = "bUuid", type = "string" }]
 "#;
     let cases = [
-        (format!("{base}relations = [{{ name = \"b\", target = \"Nope\", local_key = \"bUuid\", remote_key = \"uuid\", kind = \"one\" }}]"), "relation target `Nope`"),
-        (format!("{base}relations = [{{ name = \"b\", target = \"A\", local_key = \"nope\", remote_key = \"uuid\", kind = \"one\" }}]"), "local_key `nope`"),
-        (format!("{base}relations = [{{ name = \"b\", target = \"A\", local_key = \"bUuid\", remote_key = \"uuid\", kind = \"some\" }}]"), "kind `some`"),
-        (format!("{base}aliases = [{{ name = \"x\", path = \"y.z\" }}]"), "alias `x`"),
-        (base.replace("\"string\" }, {", "\"strin\" }, {"), "unknown type `strin`"),
-        (base.replace("primary_key = \"uuid\"", "primary_key = \"id\""), "primary key `id`"),
+        (
+            format!(
+                "{base}relations = [{{ name = \"b\", target = \"Nope\", local_key = \"bUuid\", remote_key = \"uuid\", kind = \"one\" }}]"
+            ),
+            "relation target `Nope`",
+        ),
+        (
+            format!(
+                "{base}relations = [{{ name = \"b\", target = \"A\", local_key = \"nope\", remote_key = \"uuid\", kind = \"one\" }}]"
+            ),
+            "local_key `nope`",
+        ),
+        (
+            format!(
+                "{base}relations = [{{ name = \"b\", target = \"A\", local_key = \"bUuid\", remote_key = \"uuid\", kind = \"some\" }}]"
+            ),
+            "kind `some`",
+        ),
+        (
+            format!("{base}aliases = [{{ name = \"x\", path = \"y.z\" }}]"),
+            "alias `x`",
+        ),
+        (
+            base.replace("\"string\" }, {", "\"strin\" }, {"),
+            "unknown type `strin`",
+        ),
+        (
+            base.replace("primary_key = \"uuid\"", "primary_key = \"id\""),
+            "primary key `id`",
+        ),
         (format!("{base}parent = \"Nope\""), "parent `Nope`"),
-        (format!("{base}relations = [{{ name = \"self\", target = \"A\", local_key = \"bUuid\", remote_key = \"uuid\", kind = \"one\" }}]\naliases = [{{ name = \"loop\", path = \"loop\" }}]"), "alias `loop`"),
+        (
+            format!(
+                "{base}relations = [{{ name = \"self\", target = \"A\", local_key = \"bUuid\", remote_key = \"uuid\", kind = \"one\" }}]\naliases = [{{ name = \"loop\", path = \"loop\" }}]"
+            ),
+            "alias `loop`",
+        ),
     ];
     for (text, expected) in cases {
         let err = Schema::from_toml_files([("A.toml", text.as_str())]).expect_err(expected);
         assert_eq!(err.code(), "invalid-schema");
-        assert!(err.to_string().contains(expected), "{err} does not mention {expected}");
+        assert!(
+            err.to_string().contains(expected),
+            "{err} does not mention {expected}"
+        );
     }
     let dup = Schema::from_toml_files([("A.toml", base), ("B.toml", base)]).expect_err("duplicate");
     assert!(dup.to_string().contains("defined twice"), "{dup}");
