@@ -140,11 +140,6 @@ pub enum ErrorKind {
         /// The alias.
         alias: String,
     },
-    /// A path has more hops than the engine allows.
-    PathTooDeep {
-        /// The configured maximum.
-        max: usize,
-    },
     /// A value cannot be read as the field's type.
     ValueWrongType {
         /// The field.
@@ -213,7 +208,6 @@ impl ErrorKind {
             ErrorKind::PathUnknownRelation { .. } => "unknown-relation",
             ErrorKind::PathEndsOnRelation { .. } => "path-ends-on-relation",
             ErrorKind::PathAliasLoop { .. } => "alias-loop",
-            ErrorKind::PathTooDeep { .. } => "path-too-deep",
             ErrorKind::ValueWrongType { .. } => "invalid-value",
             ErrorKind::ValueNotInEnum { .. } => "invalid-enum-value",
             ErrorKind::OperatorNotAllowed { .. } => "operator-not-allowed",
@@ -258,7 +252,6 @@ impl fmt::Display for ErrorKind {
                 write!(f, "`{relation}` is a relation, not a field: add a field after it")
             }
             ErrorKind::PathAliasLoop { alias } => write!(f, "alias `{alias}` expands into itself"),
-            ErrorKind::PathTooDeep { max } => write!(f, "path has more than {max} hops"),
             ErrorKind::ValueWrongType { field, expected } => {
                 write!(f, "value of `{field}` is not a valid {expected}")
             }

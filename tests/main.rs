@@ -2,6 +2,8 @@
 
 // The binary: exit codes, rendering, `sql --json`, `fields`, the REPL in a pty.
 mod cli;
+// The docs: every error code is documented.
+mod docs;
 // Golden data: tests/golden/*.toml, the SQL per dialect, params and demo rows of each query.
 mod golden;
 // Semantics checked against the demo database by independent SQL.
