@@ -4,6 +4,10 @@
 mod cli;
 // The docs: every error code is documented.
 mod docs;
+// No injection: properties and ZStack's known failures as named tests.
+mod injection;
+// Pathological inputs hit typed limits in bounded time.
+mod limits;
 // Golden data: tests/golden/*.toml, the SQL per dialect, params and demo rows of each query.
 mod golden;
 // Semantics checked against the demo database by independent SQL.

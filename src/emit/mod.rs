@@ -9,8 +9,8 @@ mod dialect;
 use std::sync::OnceLock;
 
 use sea_query::{
-    Asterisk, BinOper, Condition, DynIden, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order,
-    Query, SelectStatement, Value,
+    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LikeExpr, LogicalChainOper, NullOrdering,
+    Order, Query, SelectStatement, Value,
 };
 
 pub use dialect::{CaseFold, Dialect};
@@ -170,16 +170,16 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             )
         }
     };
-    if !cond.is_empty() {
-        stmt.cond_where(cond.clone());
+    for e in &cond {
+        stmt.and_or_where(LogicalChainOper::And(e.clone()));
     }
     let count =
         (plan.reply_with_count || matches!(shape, Shape::Groups { as_counts: true })).then(|| {
             let mut c = Query::select();
             e.add_tables(&mut c, &tables);
             c.expr_as(Func::count(Expr::col(Asterisk)), "count");
-            if !cond.is_empty() {
-                c.cond_where(cond);
+            for e in cond {
+                c.and_or_where(LogicalChainOper::And(e));
             }
             e.statement(&c)
         });
@@ -263,22 +263,24 @@ impl Emitter<'_> {
     }
 
     /// The AND of a scope's predicates and its sub-scopes' semi-joins.
-    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Condition {
-        let mut cond = Condition::all();
+    /// A scope's predicates and its sub-scopes' semi-joins, to be ANDed. A flat list, added with
+    /// `and_where` one by one: sea-query renders such a chain iteratively, while one `Condition`
+    /// becomes a left-deep tree whose rendering recursion overflows a thread's stack at ~1,000
+    /// conditions.
+    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Vec<Expr> {
+        let mut out = Vec::with_capacity(scope.predicates.len() + scope.children.len());
         for p in &scope.predicates {
-            cond = cond.add(self.predicate(p, scope.resource, tables));
+            out.push(self.predicate(p, scope.resource, tables));
         }
         for (hop, child) in &scope.children {
             let (mut sub, sub_tables) = self.select_from(child.resource);
             sub.column((sub_tables.alias_of(hop.remote.0), hop.remote.1));
-            let inner = self.scope_condition(child, &sub_tables);
-            if !inner.is_empty() {
-                sub.cond_where(inner);
+            for e in self.scope_condition(child, &sub_tables) {
+                sub.and_or_where(LogicalChainOper::And(e));
             }
-            cond =
-                cond.add(Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub));
+            out.push(Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub));
         }
-        cond
+        out
     }
 
     fn predicate(&mut self, p: &Predicate, resource: ResourceId, tables: &Tables) -> Expr {
