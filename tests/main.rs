@@ -12,6 +12,8 @@ mod limits;
 mod golden;
 // Semantics checked against the demo database by independent SQL.
 mod semantics;
+// Regressions: fuzz inputs and fixed bugs, replayed.
+mod regression;
 // Every resource of the schema compiles and runs; schema validation errors.
 mod schema_all;
 // Shared helpers: the demo database.
