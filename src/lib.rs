@@ -54,6 +54,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
+// No input may panic the library: no unwrap, no panic! outside tests (invariants use `expect` with
+// the reason). The input-facing modules (syntax, value typing) also deny indexing.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod ast;
 pub mod emit;
