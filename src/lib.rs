@@ -47,9 +47,11 @@
 //!
 //! # Dialects
 //!
-//! String comparison ignores ASCII case in every dialect (design.md): SQLite through `COLLATE
-//! NOCASE` columns, MySQL through its `_ci` collations, PostgreSQL through `lower()` and `ILIKE`.
-//! NULL sorts lowest everywhere; the primary key is always the last sort key.
+//! String comparison ignores ASCII case, and nothing else, in every dialect (design.md): SQLite
+//! through `COLLATE NOCASE` columns, MySQL through its `_ci` collations plus an exact check on
+//! `CAST(LOWER(x) AS BINARY)` (no PAD SPACE, `_` sorts before letters), PostgreSQL through `lower()`
+//! on `COLLATE "C"` columns. NULL sorts lowest everywhere; the primary key is always the last sort
+//! key. `docs/dialects.md` lists every difference the live tests found and the choice made.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -9,8 +9,8 @@ mod dialect;
 use std::sync::OnceLock;
 
 use sea_query::{
-    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LikeExpr, LogicalChainOper, NullOrdering,
-    Order, Query, SelectStatement, Value,
+    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LogicalChainOper, NullOrdering, Order,
+    Query, SelectStatement, Value,
 };
 
 pub use dialect::{CaseFold, Dialect};
@@ -144,12 +144,21 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             )
         }
         Output::Groups { columns, as_counts } => {
+            // design.md: text groups ignore ASCII case (one group for `web` and `WEB`), and show
+            // the smallest spelling by bytes, the same in every dialect.
             for c in columns {
-                select_column(&mut stmt, tables.alias_of(c.owner), c.column, c.field);
+                let col = Expr::col((tables.alias_of(c.owner), c.column));
+                if c.ty.is_textual() {
+                    stmt.expr_as(Expr::cust_with_expr(dialect.group_value(), col), c.field);
+                } else {
+                    select_column(&mut stmt, tables.alias_of(c.owner), c.column, c.field);
+                }
             }
             stmt.expr_as(Func::count(Expr::col(Asterisk)), "count");
             for c in columns {
-                stmt.add_group_by([Expr::col((tables.alias_of(c.owner), c.column))]);
+                let col = Expr::col((tables.alias_of(c.owner), c.column));
+                let key = if c.ty.is_textual() { e.key(col) } else { col };
+                stmt.add_group_by([key]);
             }
             let mut out: Vec<OutColumn> = columns
                 .iter()
@@ -339,46 +348,86 @@ impl Emitter<'_> {
         }
     }
 
+    /// The dialect's case-folded key of a text expression (design.md "String comparison").
+    fn key(&self, e: Expr) -> Expr {
+        match self.dialect.case_fold() {
+            CaseFold::Collation => e,
+            // The same `LOWER(col)` the DDL's expression indexes are built on.
+            CaseFold::LowerBothSides => Expr::from(Func::lower(e)),
+            CaseFold::CollationAndBinaryLower => {
+                Expr::cust_with_expr(self.dialect.fold_key().unwrap_or("?"), e)
+            }
+        }
+    }
+
     /// `value <test>`, with the dialect's case folding for text and casts for timestamps.
+    ///
+    /// Strings compare ignoring ASCII case and nothing else (no PAD SPACE, no accent folding);
+    /// enums are bound in their canonical spelling, so `=` and `IN` on them compare plainly, while
+    /// ranges and LIKE fold them like strings. docs/dialects.md explains each dialect's form.
     fn test(&self, col: Expr, ty: &FieldType, test: &Test) -> Expr {
-        // Enum values are bound in their canonical spelling, so only free text needs folding.
-        let fold = *ty == FieldType::String && self.dialect.case_fold() == CaseFold::LowerBothSides;
-        let lhs = if fold {
-            Expr::from(Func::lower(col.clone()))
-        } else {
-            col.clone()
-        };
+        let fold = self.dialect.case_fold();
         let val = |p: &Param| -> Expr {
             let v = Expr::val(value_of(p));
             match (p, self.dialect.timestamp_cast()) {
                 (Param::Timestamp(_), Some(t)) => v.cast_as(t),
-                _ if fold => Expr::from(Func::lower(v)),
                 _ => v,
             }
         };
+        let cmp = |l: Expr, c: Cmp, r: Expr| -> Expr {
+            match c {
+                Cmp::Eq => l.eq(r),
+                Cmp::Ne => l.ne(r),
+                Cmp::Gt => l.gt(r),
+                Cmp::Lt => l.lt(r),
+                Cmp::Ge => l.gte(r),
+                Cmp::Le => l.lte(r),
+            }
+        };
+        // Equality on free text folds; ranges fold every textual type.
+        let string = *ty == FieldType::String;
         match test {
-            Test::Compare(cmp, p) => {
-                let r = val(p);
-                match cmp {
-                    Cmp::Eq => lhs.eq(r),
-                    Cmp::Ne => lhs.ne(r),
-                    Cmp::Gt => lhs.gt(r),
-                    Cmp::Lt => lhs.lt(r),
-                    Cmp::Ge => lhs.gte(r),
-                    Cmp::Le => lhs.lte(r),
+            Test::Compare(c, p) => {
+                let folds = match c {
+                    Cmp::Eq | Cmp::Ne => string,
+                    _ => ty.is_textual(),
+                };
+                if !folds || fold == CaseFold::Collation {
+                    return cmp(col, *c, val(p));
+                }
+                let exact = cmp(self.key(col.clone()), *c, self.key(val(p)));
+                if *c == Cmp::Eq && fold == CaseFold::CollationAndBinaryLower {
+                    // The `_ci` collation's `=` finds the candidates through the index.
+                    col.eq(val(p)).and(exact)
+                } else {
+                    exact
                 }
             }
             Test::In { negated, values } => {
-                let items: Vec<Expr> = values.iter().map(val).collect();
-                if *negated {
-                    lhs.is_not_in(items)
+                if !string || fold == CaseFold::Collation {
+                    let items: Vec<Expr> = values.iter().map(val).collect();
+                    return if *negated {
+                        col.is_not_in(items)
+                    } else {
+                        col.is_in(items)
+                    };
+                }
+                let keys: Vec<Expr> = values.iter().map(|p| self.key(val(p))).collect();
+                let exact = if *negated {
+                    self.key(col.clone()).is_not_in(keys)
                 } else {
-                    lhs.is_in(items)
+                    self.key(col.clone()).is_in(keys)
+                };
+                if !*negated && fold == CaseFold::CollationAndBinaryLower {
+                    col.is_in(values.iter().map(val).collect::<Vec<_>>())
+                        .and(exact)
+                } else {
+                    exact
                 }
             }
             Test::Like { negated, pattern } => {
-                let target = match (ty.is_textual(), self.dialect.like_text_cast()) {
-                    (false, Some(t)) => col.cast_as(t),
+                let target = match (*ty == FieldType::Timestamp, self.dialect.timestamp_text()) {
+                    (true, Some(t)) => Expr::cust_with_expr(t, col),
                     _ => col,
                 };
                 let op = if *negated {
@@ -386,20 +435,21 @@ impl Emitter<'_> {
                 } else {
                     BinOper::Like
                 };
-                if fold {
-                    // `lower(col) LIKE lower($1) ESCAPE '\'`, built by hand: sea-query 1.0.2 puts
-                    // ILIKE's `pattern ESCAPE c` in parentheses, which PostgreSQL rejects.
-                    let pattern = Expr::from(Func::lower(Expr::val(pattern.as_str())))
-                        .binary(BinOper::Escape, Expr::Constant('\\'.into()));
-                    Expr::from(Func::lower(target)).binary(op, pattern)
+                let escape = match self.dialect.like_escape() {
+                    Some(e) => Expr::cust(e),
+                    None => Expr::Constant('\\'.into()),
+                };
+                // Built by hand: sea-query 1.0.2 puts ILIKE's `pattern ESCAPE c` in parentheses,
+                // which PostgreSQL rejects, and cannot spell MySQL's escape as CHAR(92).
+                let (target, pattern) = if ty.is_textual() && fold == CaseFold::LowerBothSides {
+                    (
+                        Expr::from(Func::lower(target)),
+                        Expr::from(Func::lower(Expr::val(pattern.as_str()))),
+                    )
                 } else {
-                    let like = LikeExpr::new(pattern.as_str()).escape('\\');
-                    if *negated {
-                        target.not_like(like)
-                    } else {
-                        target.like(like)
-                    }
-                }
+                    (target, Expr::val(pattern.as_str()))
+                };
+                target.binary(op, pattern.binary(BinOper::Escape, escape))
             }
             Test::Null { negated: false } => col.is_null(),
             Test::Null { negated: true } => col.is_not_null(),
@@ -450,11 +500,7 @@ impl Emitter<'_> {
             }
         }
         for (expr, desc, textual, nullable) in keys {
-            let expr = if textual && self.dialect.case_fold() == CaseFold::LowerBothSides {
-                Expr::from(Func::lower(expr))
-            } else {
-                expr
-            };
+            let expr = if textual { self.key(expr) } else { expr };
             let order = if desc { Order::Desc } else { Order::Asc };
             if nullable && self.dialect.explicit_nulls_order() {
                 let nulls = if desc {
@@ -528,9 +574,13 @@ fn resource_root(schema: &Schema, r: ResourceId) -> ResourceId {
     schema.lineage(r).last().unwrap_or(r)
 }
 
+/// A parameter as a sea-query value. Timestamps travel as `Bytes` (no other parameter uses it) so
+/// that [`param_of`] gives them back as [`Param::Timestamp`]: a client binds them by type (a
+/// PostgreSQL `timestamp`, a MySQL DATETIME).
 fn value_of(p: &Param) -> Value {
     match p {
-        Param::Text(s) | Param::Timestamp(s) => Value::String(Some(s.clone())),
+        Param::Text(s) => Value::String(Some(s.clone())),
+        Param::Timestamp(s) => Value::Bytes(Some(s.clone().into_bytes())),
         Param::Int(i) => Value::BigInt(Some(*i)),
         Param::Float(f) => Value::Double(Some(*f)),
         Param::Bool(b) => Value::Bool(Some(*b)),
@@ -540,6 +590,7 @@ fn value_of(p: &Param) -> Value {
 fn param_of(v: Value) -> Param {
     match v {
         Value::String(Some(s)) => Param::Text(s),
+        Value::Bytes(Some(b)) => Param::Timestamp(String::from_utf8_lossy(&b).into_owned()),
         Value::BigInt(Some(i)) => Param::Int(i),
         Value::BigUnsigned(Some(u)) => Param::Int(i64::try_from(u).unwrap_or(i64::MAX)),
         Value::Unsigned(Some(u)) => Param::Int(i64::from(u)),
