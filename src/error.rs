@@ -375,6 +375,18 @@ impl Error {
     }
 
     /// The JSON object a server returns: `{"code","message","span","hint"}`.
+    ///
+    /// ```
+    /// let engine = zstack_query::Engine::zstack()?;
+    /// let err = engine.plan(None, "vm-instances?q=nmae=x").unwrap_err();
+    /// assert_eq!(err.to_json(), serde_json::json!({
+    ///     "code": "unknown-field",
+    ///     "message": "VmInstanceInventory has no field `nmae`",
+    ///     "span": {"start": 15, "end": 19},
+    ///     "hint": "did you mean `name`?"
+    /// }));
+    /// # Ok::<(), zstack_query::Error>(())
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "code": self.code(),

@@ -186,6 +186,13 @@ pub fn describe(schema: &Schema, id: ResourceId) -> Point {
 /// Completions for a partial condition or parameter word typed after a resource, as zstack-cli's
 /// Tab list: `vmN` → `vmNics.`, `vmNics.l3` → `vmNics.l3Network.`, `state=R` → `state=Running`.
 /// Returns whole replacement words, sorted.
+///
+/// ```
+/// let engine = zstack_query::Engine::zstack()?;
+/// let words = zstack_query::introspect::complete(engine.schema(), "QueryVmInstance", "vmN");
+/// assert_eq!(words, vec!["vmNics."]);
+/// # Ok::<(), zstack_query::Error>(())
+/// ```
 pub fn complete(schema: &Schema, resource: &str, word: &str) -> Vec<String> {
     let Some(root) = schema.lookup(resource) else {
         return Vec::new();
