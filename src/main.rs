@@ -5,7 +5,7 @@
 //! zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
 //! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
 //! zstack-query resources
-//! zstack-query schema --cycles | --graph
+//! zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
 //! zstack-query fields <API> [path.] [--json]
 //! zstack-query repl [--db PATH]
 //! zstack-query demo [--db PATH] [--demo-size N]
@@ -29,7 +29,7 @@ const USAGE: &str = "usage:
   zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
   zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
   zstack-query resources
-  zstack-query schema --cycles | --graph
+  zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
   zstack-query fields <API> [path.] [--json]
   zstack-query repl [--db PATH]
   zstack-query demo [--db PATH] [--demo-size N]
@@ -67,6 +67,7 @@ struct Args {
     demo_size: Option<usize>,
     cycles: bool,
     graph: bool,
+    output: Option<PathBuf>,
 }
 
 fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
@@ -94,6 +95,7 @@ fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
             }
             "--cycles" => a.cycles = true,
             "--graph" => a.graph = true,
+            "--output" | "-o" => a.output = Some(PathBuf::from(value("--output")?)),
             "-h" | "--help" => a.positional.insert(0, "help".into()),
             s if s.starts_with("--") => bail!("unknown option `{s}`\n{USAGE}"),
             _ => a.positional.push(arg),
@@ -280,16 +282,54 @@ fn run() -> anyhow::Result<ExitCode> {
         "schema" => {
             let schema = engine.schema();
             if args.graph {
-                writeln!(out, "digraph zstack {{")?;
+                // With --resource, only the edges touching it (its neighbourhood).
+                let focus = match &args.resource {
+                    Some(r) => Some(
+                        schema
+                            .lookup(r)
+                            .ok_or_else(|| anyhow!("unknown resource `{r}`"))?,
+                    ),
+                    None => None,
+                };
+                let mut dot = String::from(
+                    "digraph zstack {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+                );
                 for (from, name, to) in schema.graph().edges() {
-                    writeln!(
-                        out,
-                        "  \"{}\" -> \"{}\" [label=\"{name}\"];",
+                    if focus.is_some_and(|f| f != from && f != to) {
+                        continue;
+                    }
+                    dot.push_str(&format!(
+                        "  \"{}\" -> \"{}\" [label=\"{name}\"];\n",
                         schema.resource(from).name,
                         schema.resource(to).name
-                    )?;
+                    ));
                 }
-                writeln!(out, "}}")?;
+                dot.push_str("}\n");
+                match &args.output {
+                    // A PNG through Graphviz when it is installed.
+                    Some(path) if path.extension().is_some_and(|e| e == "png") => {
+                        let mut child = std::process::Command::new("dot")
+                            .args(["-Tpng", "-o"])
+                            .arg(path)
+                            .stdin(std::process::Stdio::piped())
+                            .spawn()
+                            .context(
+                                "running Graphviz `dot` (install graphviz, or write a .dot file)",
+                            )?;
+                        child
+                            .stdin
+                            .take()
+                            .context("dot's stdin")?
+                            .write_all(dot.as_bytes())?;
+                        if !child.wait()?.success() {
+                            bail!("Graphviz `dot` failed");
+                        }
+                        eprintln!("wrote {}", path.display());
+                    }
+                    Some(path) => std::fs::write(path, dot)
+                        .with_context(|| format!("writing {}", path.display()))?,
+                    None => out.write_all(dot.as_bytes())?,
+                }
             } else if args.cycles {
                 let cycles = schema.graph().cycles();
                 for (i, c) in cycles.iter().enumerate() {

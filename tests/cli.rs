@@ -162,3 +162,36 @@ fn repl_completes_with_tab() {
         .output();
     let _ = std::fs::remove_file(db);
 }
+
+#[test]
+fn schema_graph_and_cycles() {
+    let out = bin()
+        .args(["schema", "--graph", "--resource", "VmNic"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let dot = String::from_utf8_lossy(&out.stdout);
+    assert!(dot.starts_with("digraph zstack {"));
+    assert!(
+        dot.contains(r#""VmNic" -> "L3Network" [label="l3Network"];"#),
+        "{dot}"
+    );
+    assert!(
+        !dot.contains(r#""Zone" -> "Cluster""#),
+        "only VmNic's neighbourhood"
+    );
+    let out = bin().args(["schema", "--cycles"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("VmInstance") && l.contains("VmNic")),
+        "{text}"
+    );
+    assert!(
+        text.trim_end()
+            .ends_with("strongly connected components with cycles")
+    );
+    let out = bin().args(["resources"]).output().expect("runs");
+    let lines = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(lines >= 190, "{lines} resources with a Query API");
+}
