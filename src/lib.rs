@@ -65,6 +65,8 @@ mod limits;
 pub mod plan;
 pub mod resolve;
 pub mod schema;
+#[cfg(feature = "server")]
+pub mod server;
 mod suggest;
 pub mod syntax;
 

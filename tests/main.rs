@@ -8,5 +8,8 @@ mod golden;
 mod semantics;
 // Every resource of the schema compiles and runs; schema validation errors.
 mod schema_all;
+// The query server over loopback HTTP: endpoints, errors, the Java SDK's URLs, concurrency, curl.
+#[cfg(feature = "server")]
+mod server;
 // Shared helpers: the demo database.
 mod support;
