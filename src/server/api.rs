@@ -167,14 +167,15 @@ pub(super) struct RunParams {
     q: String,
     /// Overrides `start` (paging).
     start: Option<u64>,
-    /// Overrides `limit` (page size).
+    /// The page size, when the box has no `limit=` (the box wins).
     limit: Option<u64>,
     /// Overrides `sort`: `+field` or `-field` (a clicked column).
     sort: Option<String>,
 }
 
 /// `GET /api/run`: runs the box with the page's paging and sort, always with the total
-/// (`replyWithCount=true`), through the same REST query string a client would send.
+/// (`replyWithCount=true`), through the same REST query string a client would send. Replies
+/// `{rest, start, limit, reply}` with the start and limit in force, for the pager.
 pub(super) async fn run(State(st): State<super::State>, Query(p): Query<RunParams>) -> Response {
     let schema = st.engine.schema();
     let r = match resource(schema, &p.resource) {
@@ -182,8 +183,8 @@ pub(super) async fn run(State(st): State<super::State>, Query(p): Query<RunParam
         Err(e) => return error_response(&e, 0),
     };
     let (text, shift) = with_api(r, &p.q);
-    let rest = match rest_with_overrides(&st, &text, &p) {
-        Ok(rest) => rest,
+    let (rest, start, limit) = match rest_with_overrides(&st, &text, &p) {
+        Ok(out) => out,
         Err(e) => return error_response(&e, shift),
     };
     let url = rest_url(r, &rest);
@@ -200,22 +201,27 @@ pub(super) async fn run(State(st): State<super::State>, Query(p): Query<RunParam
     };
     let reply = st.pool.run(move |conn| exec::run(conn, &sql)).await;
     match reply {
-        Ok(reply) => json_response(StatusCode::OK, &json!({ "rest": url, "reply": reply })),
+        Ok(reply) => json_response(
+            StatusCode::OK,
+            &json!({ "rest": url, "start": start, "limit": limit, "reply": reply }),
+        ),
         Err(e) => error_response(&e, 0),
     }
 }
 
 /// The box checked as written (so errors point into it), then re-printed as a REST query string
-/// with the page's overrides.
-fn rest_with_overrides(st: &super::State, text: &str, p: &RunParams) -> Result<String> {
-    st.engine.plan(None, text)?;
+/// with the page's overrides; with the start and limit in force.
+fn rest_with_overrides(st: &super::State, text: &str, p: &RunParams) -> Result<(String, u64, u64)> {
+    let plan = st.engine.plan(None, text)?;
     let mut q = st.engine.parse(text)?;
     if let Some(start) = p.start {
         q.start = Some(ast::Spanned::new(start, Span::default()));
     }
-    if let Some(limit) = p.limit {
+    if let (None, Some(limit)) = (&q.limit, p.limit) {
         q.limit = Some(ast::Spanned::new(limit, Span::default()));
     }
+    let start = q.start.as_ref().map_or(0, |s| s.node);
+    let limit = q.limit.as_ref().map_or(plan.limit, |l| l.node);
     if let Some(sort) = p.sort.as_deref().filter(|s| !s.is_empty()) {
         let (descending, field) = match sort.as_bytes()[0] {
             b'-' => (true, &sort[1..]),
@@ -230,7 +236,7 @@ fn rest_with_overrides(st: &super::State, text: &str, p: &RunParams) -> Result<S
     if q.count.as_ref().is_none_or(|c| !c.node) {
         q.reply_with_count = Some(ast::Spanned::new(true, Span::default()));
     }
-    Ok(q.to_string())
+    Ok((q.to_string(), start, limit))
 }
 
 /// An AST path from dotted text (for the sort override).
