@@ -50,6 +50,11 @@
 //! String comparison ignores ASCII case in every dialect (design.md): SQLite through `COLLATE
 //! NOCASE` columns, MySQL through its `_ci` collations, PostgreSQL through `lower()` and `ILIKE`.
 //! NULL sorts lowest everywhere; the primary key is always the last sort key.
+//!
+//! # Features
+//!
+//! - `server` (off by default): the module `server`, ZStack's `GET /zstack/v1/<rest-path>?q=…` and a query
+//!   playground over HTTP (axum + tokio), and the binary's `zstack-query serve`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
