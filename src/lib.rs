@@ -52,6 +52,11 @@
 //! `CAST(LOWER(x) AS BINARY)` (no PAD SPACE, `_` sorts before letters), PostgreSQL through `lower()`
 //! on `COLLATE "C"` columns. NULL sorts lowest everywhere; the primary key is always the last sort
 //! key. `docs/dialects.md` lists every difference the live tests found and the choice made.
+//!
+//! # Features
+//!
+//! - `server` (off by default): the module `server`, ZStack's `GET /zstack/v1/<rest-path>?q=…` and a query
+//!   playground over HTTP (axum + tokio), and the binary's `zstack-query serve`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -70,6 +75,8 @@ mod limits;
 pub mod plan;
 pub mod resolve;
 pub mod schema;
+#[cfg(feature = "server")]
+pub mod server;
 mod suggest;
 pub mod syntax;
 

@@ -9,6 +9,7 @@
 //! zstack-query fields <API> [path.] [--json]
 //! zstack-query repl [--db PATH]
 //! zstack-query demo [--db PATH] [--demo-size N]
+//! zstack-query serve [--db PATH] [--listen ADDR] [--connections N]   (feature `server`)
 //! ```
 //! Exit status: 0 on success, 2 on any error (the error, with a caret under the input, on stderr).
 
@@ -33,10 +34,13 @@ const USAGE: &str = "usage:
   zstack-query fields <API> [path.] [--json]
   zstack-query repl [--db PATH]
   zstack-query demo [--db PATH] [--demo-size N]
+  zstack-query serve [--db PATH] [--listen 127.0.0.1:8080] [--connections N]
 
 A query is a REST query string (`vm-instances?q=name=vm1&limit=10`), a zstack-cli line
 (`QueryVmInstance name=vm1 limit=10`) or an SDK JSON message (`{\"api\":\"QueryVmInstance\",\"conditions\":[...]}`).
-`run` creates the demo database on first use (ZSTACK_QUERY_DB or ~/.cache/zstack-query/demo.sqlite).";
+`run` creates the demo database on first use (ZSTACK_QUERY_DB or ~/.cache/zstack-query/demo.sqlite).
+`serve` answers ZStack's GET /zstack/v1/<rest-path>?q=... and serves the playground at /
+(built with `--features server`).";
 
 fn main() -> ExitCode {
     match run() {
@@ -68,6 +72,8 @@ struct Args {
     cycles: bool,
     graph: bool,
     output: Option<PathBuf>,
+    listen: Option<String>,
+    connections: Option<usize>,
 }
 
 fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
@@ -91,6 +97,14 @@ fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
                     value("--demo-size")?
                         .parse()
                         .context("--demo-size takes a number of VMs")?,
+                )
+            }
+            "--listen" => a.listen = Some(value("--listen")?),
+            "--connections" => {
+                a.connections = Some(
+                    value("--connections")?
+                        .parse()
+                        .context("--connections takes a number")?,
                 )
             }
             "--cycles" => a.cycles = true,
@@ -386,12 +400,55 @@ fn run() -> anyhow::Result<ExitCode> {
             repl::run(&engine, &conn)?;
             return Ok(ExitCode::SUCCESS);
         }
+        "serve" => {
+            drop(out);
+            return serve(engine, &args);
+        }
         "help" => {
             writeln!(out, "{USAGE}")?;
         }
         other => bail!("unknown command `{other}`\n{USAGE}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `serve`: the query server and playground on the demo database (or `--db`), until killed.
+#[cfg(feature = "server")]
+fn serve(engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
+    use zstack_query::server;
+    // Creates the demo database when the file does not exist yet, as `run` does.
+    drop(open_demo(&engine, args, false)?);
+    let mut config = server::Config::new(args.db.clone().unwrap_or_else(default_db));
+    if let Some(n) = args.connections {
+        config.connections = n;
+    }
+    let listen = args.listen.as_deref().unwrap_or("127.0.0.1:8080");
+    let app = server::router(engine, &config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_io()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        eprintln!(
+            "zstack-query: serving {} on http://{}/ (playground at /, queries at /zstack/v1/<rest-path>?q=...)",
+            config.db.display(),
+            listener.local_addr()?
+        );
+        server::serve(listener, app).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Without the `server` feature there is no server to start: say how to get one.
+#[cfg(not(feature = "server"))]
+fn serve(_engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
+    let _ = (&args.listen, args.connections);
+    bail!(
+        "`serve` is not in this build: rebuild with the `server` feature \
+         (`cargo run --release --features server -- serve`, or `cargo install --features server`)"
+    )
 }
 
 fn sqlite_value(p: &zstack_query::plan::Param) -> rusqlite::types::Value {

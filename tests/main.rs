@@ -23,5 +23,11 @@ mod semantics;
 mod regression;
 // Every resource of the schema compiles and runs; schema validation errors.
 mod schema_all;
+// The query server over loopback HTTP: endpoints, errors, the Java SDK's URLs, concurrency, curl.
+#[cfg(feature = "server")]
+mod server;
+// The playground in headless Chromium through chromedriver (fails when the browser is missing).
+#[cfg(feature = "server")]
+mod browser;
 // Shared helpers: the demo database.
 mod support;

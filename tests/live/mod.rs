@@ -75,17 +75,26 @@ fn setup() -> Result<Live, String> {
     .map_err(|e| e.to_string())?;
     my.query_drop("SET NAMES utf8mb4")
         .map_err(|e| e.to_string())?;
-    my.query_drop("DROP DATABASE IF EXISTS zq_live")
+    // ZQ_LIVE_DB names the scratch database/schema, so two checkouts can test side by side.
+    let db = std::env::var("ZQ_LIVE_DB").unwrap_or_else(|_| "zq_live".into());
+    assert!(
+        db.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        "ZQ_LIVE_DB must be an identifier"
+    );
+    my.query_drop(format!("DROP DATABASE IF EXISTS {db}"))
         .map_err(|e| e.to_string())?;
-    my.query_drop("CREATE DATABASE zq_live CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+    my.query_drop(format!(
+        "CREATE DATABASE {db} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+    ))
+    .map_err(|e| e.to_string())?;
+    my.query_drop(format!("USE {db}"))
         .map_err(|e| e.to_string())?;
-    my.query_drop("USE zq_live").map_err(|e| e.to_string())?;
 
     let mut pg = postgres::Client::connect(&postgres_url(), postgres::NoTls)
         .map_err(|e| format!("PostgreSQL at {}: {e}", postgres_url()))?;
-    pg.batch_execute(
-        "DROP SCHEMA IF EXISTS zq_live CASCADE; CREATE SCHEMA zq_live; SET search_path TO zq_live",
-    )
+    pg.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {db} CASCADE; CREATE SCHEMA {db}; SET search_path TO {db}"
+    ))
     .map_err(|e| e.to_string())?;
 
     for st in ddl::create_statements(schema, Dialect::Mysql) {
