@@ -549,7 +549,15 @@ impl Emitter<'_> {
             );
             inner = Some(sub);
         }
-        Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()))
+        let sub = Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()));
+        // A scalar subquery has no column collation in SQLite (it compares with BINARY): give it
+        // the column's NOCASE back, so text sorts the same as a root column (found by the oracle).
+        match self.dialect.case_fold() {
+            CaseFold::Collation if k.column.ty.is_textual() => {
+                Expr::cust_with_expr("? COLLATE NOCASE", sub)
+            }
+            _ => sub,
+        }
     }
 }
 

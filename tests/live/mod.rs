@@ -92,11 +92,14 @@ fn setup() -> Result<Live, String> {
         my.query_drop(&st)
             .map_err(|e| format!("MariaDB rejects `{st}`: {e}"))?;
     }
-    for st in ddl::create_statements(schema, Dialect::Postgres) {
-        pg.batch_execute(&st)
-            .map_err(|e| format!("PostgreSQL rejects `{st}`: {e}"))?;
-    }
+    // PostgreSQL's DDL is transactional: one transaction, one flush.
+    let pg_ddl = ddl::create_statements(schema, Dialect::Postgres);
+    pg.batch_execute(&format!("BEGIN; {}; COMMIT", pg_ddl.join(";\n")))
+        .map_err(|e| format!("PostgreSQL rejects the DDL: {e}"))?;
     let mut loaded = Vec::new();
+    my.query_drop("START TRANSACTION")
+        .map_err(|e| e.to_string())?;
+    pg.batch_execute("BEGIN").map_err(|e| e.to_string())?;
     for (table, def) in ddl::tables(schema) {
         let rows = read_table(&sqlite, table, &def.columns)?;
         if rows.is_empty() {
@@ -106,6 +109,8 @@ fn setup() -> Result<Live, String> {
         copy_postgres(&mut pg, table, &def.columns, &rows)?;
         loaded.push((table, rows.len()));
     }
+    my.query_drop("COMMIT").map_err(|e| e.to_string())?;
+    pg.batch_execute("COMMIT").map_err(|e| e.to_string())?;
     Ok(Live {
         sqlite,
         mysql: my,
