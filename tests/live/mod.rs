@@ -47,7 +47,15 @@ fn postgres_url() -> String {
 /// The loaded databases (built once per test binary). Panics, loudly, when a server is missing.
 pub fn live() -> MutexGuard<'static, Live> {
     static LIVE: OnceLock<Result<Mutex<Live>, String>> = OnceLock::new();
-    match LIVE.get_or_init(|| setup().map(Mutex::new)) {
+    let build = || {
+        // One retry of the set-up (dropping and creating 267 tables on a loaded machine), with the
+        // first failure on stderr; queries are never retried.
+        setup().or_else(|first| {
+            eprintln!("live-db set-up failed once, retrying: {first}");
+            setup()
+        })
+    };
+    match LIVE.get_or_init(|| build().map(Mutex::new)) {
         Ok(m) => m.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         Err(e) => panic!("live-db set-up failed (the servers must run; see .ci/run): {e}"),
     }
@@ -223,8 +231,22 @@ fn add_edge_rows(c: &Connection) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     }
+    // Non-ASCII text, for `non_ascii_letters` (not used by the main suite's text queries).
+    for (i, name) in NON_ASCII.iter().enumerate() {
+        c.execute(
+            "INSERT INTO \"AlarmVO\" (\"uuid\", \"name\", \"status\", \"createDate\", \"lastOpDate\") \
+             VALUES (?1, ?2, 'OK', '2024-06-02 00:00:00', '2024-06-02 00:00:00')",
+            rusqlite::params![format!("nonascii{i:024}"), name],
+        )
+        .map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
+
+/// Alarm names with letters outside ASCII.
+const NON_ASCII: [&str; 9] = [
+    "É", "é", "café", "CAFÉ", "cafe", "naïve", "NAÏVE", "Ωmega", "ωmega",
+];
 
 fn read_table(
     c: &Connection,
@@ -667,4 +689,74 @@ fn differential_suite_agrees_on_sqlite_mariadb_postgres() {
         queries.len(),
         failures.join("\n\n")
     );
+}
+
+/// What MariaDB answers for a query on non-ASCII text (docs/dialects.md #2).
+enum OnMysql {
+    /// The same rows as SQLite and PostgreSQL.
+    Same,
+    /// The documented difference: MariaDB's `LOWER()` and `_ci` collation fold non-ASCII case
+    /// (and LIKE folds accents); these names instead.
+    Folds(&'static [&'static str]),
+}
+
+/// Non-ASCII letters: SQLite and PostgreSQL agree exactly (ASCII case only is ignored); MariaDB
+/// agrees where no non-ASCII letter differs only in case or accent, and otherwise gives exactly
+/// the documented answer. Not papered over: each difference is asserted as what it is.
+#[test]
+fn non_ascii_letters() {
+    let mut live = live();
+    let cases: &[(&str, OnMysql)] = &[
+        ("name=cafe", OnMysql::Same),
+        ("name=caf%C3%A9", OnMysql::Folds(&["café", "CAFÉ"])),
+        ("name=%C3%89", OnMysql::Folds(&["É", "é"])),
+        ("name=%CE%A9MEGA", OnMysql::Folds(&["Ωmega", "ωmega"])),
+        ("name=NA%C3%AFVE", OnMysql::Folds(&["naïve", "NAÏVE"])),
+        ("name?=cafe,%C3%A9", OnMysql::Folds(&["cafe", "É", "é"])),
+        ("name!=cafe&q=name~=caf%25", OnMysql::Same),
+        ("name~=caf%25", OnMysql::Same),
+        ("name~=caf_", OnMysql::Same),
+        ("name~=%25%C3%AF%25", OnMysql::Folds(&["naïve", "NAÏVE"])),
+        ("name~=cafe", OnMysql::Folds(&["café", "CAFÉ", "cafe"])),
+        ("name~=_mega", OnMysql::Same),
+    ];
+    let mut failures = Vec::new();
+    for (cond, on_mysql) in cases {
+        let q = format!("zwatch/alarms?q={cond}&q=uuid~=nonascii%25&fields=uuid,name");
+        let a = live.answers(&q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let names = |r: &Result<Answer, String>| -> Vec<String> {
+            let mut v: Vec<String> = r
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{q}: {e}"))
+                .rows
+                .as_ref()
+                .expect("rows")
+                .iter()
+                .map(|row| match &row[1] {
+                    Val::Text(s) => s.clone(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let (s, m, p) = (names(&a.sqlite), names(&a.mysql), names(&a.postgres));
+        if s != p {
+            failures.push(format!("{q}: SQLite {s:?}, PostgreSQL {p:?}"));
+        }
+        let want: Vec<String> = match on_mysql {
+            OnMysql::Same => s.clone(),
+            OnMysql::Folds(names) => {
+                let mut v: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+                v.sort();
+                v
+            }
+        };
+        if m != want {
+            failures.push(format!(
+                "{q}: MariaDB {m:?}, expected {want:?} (SQLite {s:?})"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
