@@ -157,7 +157,7 @@ fn perturb(c: &Connection, seed: u64) {
 }
 
 /// Resources the queries start from.
-const ROOTS: [&str; 14] = [
+pub const ROOTS: [&str; 14] = [
     "VmInstance",
     "VmNic",
     "Host",
@@ -202,7 +202,8 @@ pub struct CondSpec {
 #[derive(Clone, Debug)]
 pub struct QuerySpec {
     dataset: usize,
-    root: usize,
+    /// Index into [`ROOTS`].
+    pub root: usize,
     switch: bool,
     conds: Vec<CondSpec>,
     sort: Vec<(Vec<usize>, usize, bool)>,
@@ -285,7 +286,7 @@ pub fn query_spec() -> impl Strategy<Value = QuerySpec> {
 
 /// What the engine must do with a rendered query.
 #[derive(Debug, PartialEq)]
-enum Expect {
+pub enum Expect {
     /// Compile, and agree with the oracle.
     Rows,
     /// Fail with one of these error codes.
@@ -358,7 +359,7 @@ fn value_text(v: &Val) -> String {
 }
 
 /// The REST query for a spec on a dataset, and what the engine must do with it.
-fn render(spec: &QuerySpec, db: &Db, schema: &Schema) -> (String, Vec<Expect>) {
+pub fn render(spec: &QuerySpec, db: &Db, schema: &Schema) -> (String, Vec<Expect>) {
     let root = schema.by_name(ROOTS[spec.root]).expect("root");
     let r = schema.resource(root);
     let mut at_root = root;
