@@ -1,8 +1,9 @@
-//! Counter-examples the oracle found (shrunk), kept as fixed tests: each query, on its dataset,
-//! must give the oracle's rows on SQLite.
+//! Counter-examples the oracle found (shrunk), kept as fixed tests, and a few hand-written checks
+//! of the same kind: each query, on its dataset, must give the oracle's rows on SQLite.
 
 use super::agrees;
 
+/// Hand-written: escaped `_` inside `%…%` on names rewritten to `_`, `%`, `\\` and case variants.
 #[test]
 fn like_escapes_and_case_on_a_perturbed_dataset() {
     agrees(3, "vm-instances?q=name~=%25\\_%25&sort=name");
