@@ -364,7 +364,7 @@ fn a_valid_query_shows_sql_and_runs_like_the_cli() {
     b.script("const d = document.querySelector('#dialect'); d.value = 'postgres'; d.dispatchEvent(new Event('change'));");
     b.wait_for(
         "PostgreSQL SQL",
-        "return document.querySelector('#sql').textContent.includes('LIKE LOWER($1)');",
+        "return document.querySelector('#sql').textContent.includes('LIKE (LOWER($1 COLLATE \"C\"))');",
     );
     if let Some(path) = std::env::var_os("ZQ_SCREENSHOT") {
         b.screenshot(Path::new(&path));

@@ -27,12 +27,12 @@ fn sql_json_gives_sql_params_and_count_sql() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(
         v["sql"],
-        r#"SELECT "t0"."uuid" FROM "VmInstanceVO" AS "t0" WHERE LOWER("t0"."name") = LOWER($1) ORDER BY "t0"."uuid" ASC LIMIT $2"#
+        r#"SELECT "t0"."uuid" FROM "VmInstanceVO" AS "t0" WHERE LOWER("t0"."name") = (LOWER($1 COLLATE "C")) ORDER BY "t0"."uuid" ASC LIMIT $2"#
     );
     assert_eq!(v["params"], serde_json::json!(["vm1", 1000]));
     assert_eq!(
         v["count_sql"],
-        r#"SELECT COUNT(*) AS "count" FROM "VmInstanceVO" AS "t0" WHERE LOWER("t0"."name") = LOWER($1)"#
+        r#"SELECT COUNT(*) AS "count" FROM "VmInstanceVO" AS "t0" WHERE LOWER("t0"."name") = (LOWER($1 COLLATE "C"))"#
     );
 }
 

@@ -360,6 +360,16 @@ impl Emitter<'_> {
         }
     }
 
+    /// The folded key of a bound value. On PostgreSQL a parameter has the database's default
+    /// collation, under which `lower()` may fold non-ASCII letters too (`C.UTF-8`: `É` → `é`)
+    /// while the engine's `COLLATE "C"` columns fold ASCII only: the parameter gets `C` as well.
+    fn value_key(&self, v: Expr) -> Expr {
+        match self.dialect.case_fold() {
+            CaseFold::LowerBothSides => Expr::cust_with_expr("LOWER($1 COLLATE \"C\")", v),
+            _ => self.key(v),
+        }
+    }
+
     /// `value <test>`, with the dialect's case folding for text and casts for timestamps.
     ///
     /// Strings compare ignoring ASCII case and nothing else (no PAD SPACE, no accent folding);
@@ -395,7 +405,7 @@ impl Emitter<'_> {
                 if !folds || fold == CaseFold::Collation {
                     return cmp(col, *c, val(p));
                 }
-                let exact = cmp(self.key(col.clone()), *c, self.key(val(p)));
+                let exact = cmp(self.key(col.clone()), *c, self.value_key(val(p)));
                 if *c == Cmp::Eq && fold == CaseFold::CollationAndBinaryLower {
                     // The `_ci` collation's `=` finds the candidates through the index.
                     col.eq(val(p)).and(exact)
@@ -412,7 +422,7 @@ impl Emitter<'_> {
                         col.is_in(items)
                     };
                 }
-                let keys: Vec<Expr> = values.iter().map(|p| self.key(val(p))).collect();
+                let keys: Vec<Expr> = values.iter().map(|p| self.value_key(val(p))).collect();
                 let exact = if *negated {
                     self.key(col.clone()).is_not_in(keys)
                 } else {
@@ -444,7 +454,7 @@ impl Emitter<'_> {
                 let (target, pattern) = if ty.is_textual() && fold == CaseFold::LowerBothSides {
                     (
                         Expr::from(Func::lower(target)),
-                        Expr::from(Func::lower(Expr::val(pattern.as_str()))),
+                        self.value_key(Expr::val(pattern.as_str())),
                     )
                 } else {
                     (target, Expr::val(pattern.as_str()))
@@ -551,7 +561,15 @@ impl Emitter<'_> {
             );
             inner = Some(sub);
         }
-        Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()))
+        let sub = Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()));
+        // A scalar subquery has no column collation in SQLite (it compares with BINARY): give it
+        // the column's NOCASE back, so text sorts the same as a root column (found by the oracle).
+        match self.dialect.case_fold() {
+            CaseFold::Collation if k.column.ty.is_textual() => {
+                Expr::cust_with_expr("? COLLATE NOCASE", sub)
+            }
+            _ => sub,
+        }
     }
 }
 

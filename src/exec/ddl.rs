@@ -154,7 +154,7 @@ fn index_name(table: &str, column: &str) -> String {
 pub fn create_statements(schema: &Schema, dialect: Dialect) -> Vec<String> {
     let mut out = Vec::new();
     for (table, def) in tables(schema) {
-        let cols: Vec<String> = def
+        let mut cols: Vec<String> = def
             .columns
             .iter()
             .map(|(c, ty)| {
@@ -167,9 +167,27 @@ pub fn create_statements(schema: &Schema, dialect: Dialect) -> Vec<String> {
                 s
             })
             .collect();
-        // MySQL: utf8mb4 with a `_ci` collation, whose `=` the emitted SQL uses to find candidates
-        // (docs/dialects.md).
+        let index_target = |col: &str| -> String {
+            let textual = def.columns.iter().any(|(c, t)| *c == col && t.is_textual());
+            if dialect == Dialect::Postgres && textual {
+                format!("(lower({}))", quote(dialect, col))
+            } else if dialect == Dialect::Mysql && textual && long_text(table, col) {
+                format!("({}(255))", quote(dialect, col))
+            } else {
+                format!("({})", quote(dialect, col))
+            }
+        };
+        // MySQL: indexes inside CREATE TABLE (one DDL statement and one table build per table,
+        // where each CREATE INDEX would rebuild it), and utf8mb4 with a `_ci` collation, whose `=`
+        // the emitted SQL uses to find candidates (docs/dialects.md).
         let options = if dialect == Dialect::Mysql {
+            for col in &def.indexes {
+                cols.push(format!(
+                    "INDEX {} {}",
+                    quote(dialect, &index_name(table, col)),
+                    index_target(col)
+                ));
+            }
             " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci"
         } else {
             ""
@@ -179,25 +197,15 @@ pub fn create_statements(schema: &Schema, dialect: Dialect) -> Vec<String> {
             quote(dialect, table),
             cols.join(", ")
         ));
-        for col in &def.indexes {
-            let textual = def.columns.iter().any(|(c, t)| c == col && t.is_textual());
-            let target = if dialect == Dialect::Postgres && textual {
-                format!("(lower({}))", quote(dialect, col))
-            } else if dialect == Dialect::Mysql && textual && long_text(table, col) {
-                format!("({}(255))", quote(dialect, col))
-            } else {
-                format!("({})", quote(dialect, col))
-            };
-            let if_not = if dialect == Dialect::Mysql {
-                ""
-            } else {
-                "IF NOT EXISTS "
-            };
-            out.push(format!(
-                "CREATE INDEX {if_not}{} ON {} {target}",
-                quote(dialect, &index_name(table, col)),
-                quote(dialect, table)
-            ));
+        if dialect != Dialect::Mysql {
+            for col in &def.indexes {
+                out.push(format!(
+                    "CREATE INDEX IF NOT EXISTS {} ON {} {}",
+                    quote(dialect, &index_name(table, col)),
+                    quote(dialect, table),
+                    index_target(col)
+                ));
+            }
         }
     }
     out

@@ -712,10 +712,13 @@ impl<'s> Resolver<'s> {
         let mut i = 0;
         while i + 1 < hops.len() {
             let (a, b) = (&hops[i].0, &hops[i + 1].0);
+            // The pair must come back to the resource it left: matching key columns alone are
+            // not enough (LocalStorageResourceRef's `resourceUuid` points at volumes and images).
             let is_inverse = a.cardinality == Cardinality::Many
                 && b.cardinality == Cardinality::One
                 && a.remote.1 == b.local.1
-                && a.local.1 == b.remote.1;
+                && a.local.1 == b.remote.1
+                && a.local.0 == b.remote.0;
             if is_inverse {
                 self.notes.push(Note::CycleRemoved {
                     path: dotted.into(),

@@ -33,6 +33,8 @@ pub struct Live {
     pub loaded: Vec<(&'static str, usize)>,
     /// How long the set-up took.
     pub setup: Duration,
+    /// The same rows for the oracle.
+    pub db: crate::oracle::eval::Db,
 }
 
 fn mysql_url() -> String {
@@ -47,7 +49,15 @@ fn postgres_url() -> String {
 /// The loaded databases (built once per test binary). Panics, loudly, when a server is missing.
 pub fn live() -> MutexGuard<'static, Live> {
     static LIVE: OnceLock<Result<Mutex<Live>, String>> = OnceLock::new();
-    match LIVE.get_or_init(|| setup().map(Mutex::new)) {
+    let build = || {
+        // One retry of the set-up (dropping and creating 267 tables on a loaded machine), with the
+        // first failure on stderr; queries are never retried.
+        setup().or_else(|first| {
+            eprintln!("live-db set-up failed once, retrying: {first}");
+            setup()
+        })
+    };
+    match LIVE.get_or_init(|| build().map(Mutex::new)) {
         Ok(m) => m.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         Err(e) => panic!("live-db set-up failed (the servers must run; see .ci/run): {e}"),
     }
@@ -101,11 +111,14 @@ fn setup() -> Result<Live, String> {
         my.query_drop(&st)
             .map_err(|e| format!("MariaDB rejects `{st}`: {e}"))?;
     }
-    for st in ddl::create_statements(schema, Dialect::Postgres) {
-        pg.batch_execute(&st)
-            .map_err(|e| format!("PostgreSQL rejects `{st}`: {e}"))?;
-    }
+    // PostgreSQL's DDL is transactional: one transaction, one flush.
+    let pg_ddl = ddl::create_statements(schema, Dialect::Postgres);
+    pg.batch_execute(&format!("BEGIN; {}; COMMIT", pg_ddl.join(";\n")))
+        .map_err(|e| format!("PostgreSQL rejects the DDL: {e}"))?;
     let mut loaded = Vec::new();
+    my.query_drop("START TRANSACTION")
+        .map_err(|e| e.to_string())?;
+    pg.batch_execute("BEGIN").map_err(|e| e.to_string())?;
     for (table, def) in ddl::tables(schema) {
         let rows = read_table(&sqlite, table, &def.columns)?;
         if rows.is_empty() {
@@ -115,7 +128,11 @@ fn setup() -> Result<Live, String> {
         copy_postgres(&mut pg, table, &def.columns, &rows)?;
         loaded.push((table, rows.len()));
     }
+    my.query_drop("COMMIT").map_err(|e| e.to_string())?;
+    pg.batch_execute("COMMIT").map_err(|e| e.to_string())?;
+    let db = crate::oracle::eval::Db::load(&sqlite, schema);
     Ok(Live {
+        db,
         sqlite,
         mysql: my,
         pg,
@@ -227,8 +244,22 @@ fn add_edge_rows(c: &Connection) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     }
+    // Non-ASCII text, for `non_ascii_letters` (not used by the main suite's text queries).
+    for (i, name) in NON_ASCII.iter().enumerate() {
+        c.execute(
+            "INSERT INTO \"AlarmVO\" (\"uuid\", \"name\", \"status\", \"createDate\", \"lastOpDate\") \
+             VALUES (?1, ?2, 'OK', '2024-06-02 00:00:00', '2024-06-02 00:00:00')",
+            rusqlite::params![format!("nonascii{i:024}"), name],
+        )
+        .map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
+
+/// Alarm names with letters outside ASCII.
+const NON_ASCII: [&str; 9] = [
+    "É", "é", "café", "CAFÉ", "cafe", "naïve", "NAÏVE", "Ωmega", "ωmega",
+];
 
 fn read_table(
     c: &Connection,
@@ -670,5 +701,146 @@ fn differential_suite_agrees_on_sqlite_mariadb_postgres() {
         failures.len(),
         queries.len(),
         failures.join("\n\n")
+    );
+}
+
+/// What MariaDB answers for a query on non-ASCII text (docs/dialects.md #2).
+enum OnMysql {
+    /// The same rows as SQLite and PostgreSQL.
+    Same,
+    /// The documented difference: MariaDB's `LOWER()` and `_ci` collation fold non-ASCII case
+    /// (and LIKE folds accents); these names instead.
+    Folds(&'static [&'static str]),
+}
+
+/// Non-ASCII letters: SQLite and PostgreSQL agree exactly (ASCII case only is ignored); MariaDB
+/// agrees where no non-ASCII letter differs only in case or accent, and otherwise gives exactly
+/// the documented answer. Not papered over: each difference is asserted as what it is.
+#[test]
+fn non_ascii_letters() {
+    let mut live = live();
+    let cases: &[(&str, OnMysql)] = &[
+        ("name=cafe", OnMysql::Same),
+        ("name=caf%C3%A9", OnMysql::Folds(&["café", "CAFÉ"])),
+        ("name=%C3%89", OnMysql::Folds(&["É", "é"])),
+        ("name=%CE%A9MEGA", OnMysql::Folds(&["Ωmega", "ωmega"])),
+        ("name=NA%C3%AFVE", OnMysql::Folds(&["naïve", "NAÏVE"])),
+        ("name?=cafe,%C3%A9", OnMysql::Folds(&["cafe", "É", "é"])),
+        ("name!=cafe&q=name~=caf%25", OnMysql::Same),
+        ("name~=caf%25", OnMysql::Same),
+        ("name~=caf_", OnMysql::Same),
+        ("name~=%25%C3%AF%25", OnMysql::Folds(&["naïve", "NAÏVE"])),
+        ("name~=cafe", OnMysql::Folds(&["café", "CAFÉ", "cafe"])),
+        ("name~=_mega", OnMysql::Same),
+    ];
+    let mut failures = Vec::new();
+    for (cond, on_mysql) in cases {
+        let q = format!("zwatch/alarms?q={cond}&q=uuid~=nonascii%25&fields=uuid,name");
+        let a = live.answers(&q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let names = |r: &Result<Answer, String>| -> Vec<String> {
+            let mut v: Vec<String> = r
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{q}: {e}"))
+                .rows
+                .as_ref()
+                .expect("rows")
+                .iter()
+                .map(|row| match &row[1] {
+                    Val::Text(s) => s.clone(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let (s, m, p) = (names(&a.sqlite), names(&a.mysql), names(&a.postgres));
+        if s != p {
+            failures.push(format!("{q}: SQLite {s:?}, PostgreSQL {p:?}"));
+        }
+        let want: Vec<String> = match on_mysql {
+            OnMysql::Same => s.clone(),
+            OnMysql::Folds(names) => {
+                let mut v: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+                v.sort();
+                v
+            }
+        };
+        if m != want {
+            failures.push(format!(
+                "{q}: MariaDB {m:?}, expected {want:?} (SQLite {s:?})"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Random queries (the oracle's generator, on the live data) give the same answer on SQLite,
+/// MariaDB and PostgreSQL, and the oracle's. Alarms, which hold the non-ASCII names of
+/// `non_ascii_letters`, are left out as roots. `ZQ_LIVE_CASES` sets the number (default 300).
+#[test]
+fn random_queries_agree_on_three_databases_and_the_oracle() {
+    use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+
+    let cases: u32 = std::env::var("ZQ_LIVE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let live = std::cell::RefCell::new(live());
+    let schema = engine().schema();
+    let started = Instant::now();
+    let compared = std::cell::Cell::new(0u32);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..Config::default()
+    });
+    let result = runner.run(&crate::oracle::query_spec(), |spec| {
+        if crate::oracle::ROOTS[spec.root] == "Alarm" {
+            return Ok(());
+        }
+        let mut live = live.borrow_mut();
+        let (query, _) = crate::oracle::render(&spec, &live.db, schema);
+        let Ok(plan) = engine().plan(None, &query) else {
+            // Errors come from the plan, before any dialect: the oracle's test checks them.
+            return Ok(());
+        };
+        let a = live
+            .answers(&query)
+            .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
+        let oracle = crate::oracle::eval::Oracle::new(&live.db, schema).answer(&plan);
+        let s = a
+            .sqlite
+            .map_err(|e| TestCaseError::fail(format!("{query}: SQLite: {e}")))?;
+        for (name, other, sql) in [
+            ("MariaDB", a.mysql, &a.sql[1]),
+            ("PostgreSQL", a.postgres, &a.sql[2]),
+        ] {
+            let o = other.map_err(|e| TestCaseError::fail(format!("{query}: {name}: {e}")))?;
+            if o != s {
+                return Err(TestCaseError::fail(format!(
+                    "{query}\n  {name} differs from SQLite: {}\n  sql: {}\n  params: {:?}",
+                    first_difference(&s, &o),
+                    sql.main.text,
+                    sql.main.params
+                )));
+            }
+        }
+        if s != oracle {
+            return Err(TestCaseError::fail(format!(
+                "{query}\n  SQLite differs from the oracle: {}",
+                first_difference(&oracle, &s)
+            )));
+        }
+        compared.set(compared.get() + 1);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    eprintln!(
+        "live random queries: {cases} generated, {} compared on SQLite, MariaDB, \
+         PostgreSQL and the oracle ({:.1}s)",
+        compared.get(),
+        started.elapsed().as_secs_f64()
     );
 }
