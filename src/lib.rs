@@ -55,6 +55,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod ast;
+mod cache;
 pub mod emit;
 mod engine;
 pub mod error;
@@ -66,8 +67,9 @@ pub mod schema;
 mod suggest;
 pub mod syntax;
 
+pub use cache::CacheStats;
 pub use emit::{Dialect, Sql};
-pub use engine::{Engine, EngineBuilder};
+pub use engine::{DEFAULT_SHAPE_CACHE, Engine, EngineBuilder};
 pub use error::{Error, ErrorKind, Limit, Span};
 pub use exec::Reply;
 pub use limits::{DEFAULT_LIMIT, Limits};

@@ -1,5 +1,7 @@
 //! All integration tests, in one binary (`autotests = false`).
 
+// The statement-shape cache agrees with full compiles.
+mod cache;
 // Golden data: tests/golden/*.toml, the SQL per dialect, params and demo rows of each query.
 mod golden;
 // Semantics checked against the demo database by independent SQL.

@@ -9,8 +9,8 @@ mod dialect;
 use std::sync::OnceLock;
 
 use sea_query::{
-    Asterisk, BinOper, Condition, DynIden, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order,
-    Query, SelectStatement, Value,
+    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LikeExpr, LogicalChainOper, NullOrdering,
+    Order, Query, SelectStatement, Value,
 };
 
 pub use dialect::{CaseFold, Dialect};
@@ -170,19 +170,15 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             )
         }
     };
-    if !cond.is_empty() {
-        stmt.cond_where(cond.clone());
-    }
     let count =
         (plan.reply_with_count || matches!(shape, Shape::Groups { as_counts: true })).then(|| {
             let mut c = Query::select();
             e.add_tables(&mut c, &tables);
             c.expr_as(Func::count(Expr::col(Asterisk)), "count");
-            if !cond.is_empty() {
-                c.cond_where(cond);
-            }
+            where_all(&mut c, cond.clone());
             e.statement(&c)
         });
+    where_all(&mut stmt, cond);
     if shape != Shape::Count {
         e.order(&mut stmt, plan, &tables);
         stmt.limit(plan.limit);
@@ -262,21 +258,21 @@ impl Emitter<'_> {
         self.schema.field(r, pk).map_or(pk, |f| f.field.column)
     }
 
-    /// The AND of a scope's predicates and its sub-scopes' semi-joins.
-    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Condition {
-        let mut cond = Condition::all();
+    /// The AND of a scope's predicates and its sub-scopes' semi-joins (`None` when there are
+    /// none).
+    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Option<Expr> {
+        let mut cond = None;
         for p in &scope.predicates {
-            cond = cond.add(self.predicate(p, scope.resource, tables));
+            let e = self.predicate(p, scope.resource, tables);
+            cond = Some(and(cond, e));
         }
         for (hop, child) in &scope.children {
             let (mut sub, sub_tables) = self.select_from(child.resource);
             sub.column((sub_tables.alias_of(hop.remote.0), hop.remote.1));
             let inner = self.scope_condition(child, &sub_tables);
-            if !inner.is_empty() {
-                sub.cond_where(inner);
-            }
-            cond =
-                cond.add(Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub));
+            where_all(&mut sub, inner);
+            let e = Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub);
+            cond = Some(and(cond, e));
         }
         cond
     }
@@ -297,11 +293,12 @@ impl Emitter<'_> {
                         .schema
                         .field(s.resource, s.column)
                         .map_or(s.resource, |f| f.owner);
-                    sub.and_where(self.test(
+                    let t = self.test(
                         Expr::col((st.alias_of(value_owner), s.column)),
                         &column.ty,
                         test,
-                    ));
+                    );
+                    where_all(&mut sub, Some(t));
                     Expr::col((tables.alias_of(column.owner), self.pk_column(column.owner)))
                         .in_subquery(sub)
                 }
@@ -320,10 +317,14 @@ impl Emitter<'_> {
                 sub.from_as(table.table(), a.clone())
                     .column((a.clone(), "resourceUuid"));
                 // NOT IN with a NULL in the list is never true: keep NULLs out.
-                sub.and_where(Expr::col((a.clone(), "resourceUuid")).is_not_null());
+                let mut cond = Expr::col((a.clone(), "resourceUuid")).is_not_null();
                 if let Some(t) = test {
-                    sub.and_where(self.test(Expr::col((a, "tag")), &FieldType::String, t));
+                    cond = and(
+                        Some(cond),
+                        self.test(Expr::col((a, "tag")), &FieldType::String, t),
+                    );
                 }
+                where_all(&mut sub, Some(cond));
                 let pk = Expr::col((
                     tables.alias_of(resource_root(self.schema, resource)),
                     self.pk_column(resource),
@@ -497,13 +498,33 @@ impl Emitter<'_> {
             } else {
                 outer_tables[i - 1].alias_of(hop.local.0)
             };
-            sub.and_where(
-                Expr::col((t.alias_of(hop.remote.0), hop.remote.1))
-                    .equals((parent_alias, hop.local.1)),
+            where_all(
+                &mut sub,
+                Some(
+                    Expr::col((t.alias_of(hop.remote.0), hop.remote.1))
+                        .equals((parent_alias, hop.local.1)),
+                ),
             );
             inner = Some(sub);
         }
         Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()))
+    }
+}
+
+/// `a AND b`, as sea-query's `Condition::all()` renders it (a left-deep tree of `AND`s).
+fn and(a: Option<Expr>, b: Expr) -> Expr {
+    match a {
+        None => b,
+        Some(a) => a.and(b),
+    }
+}
+
+/// `WHERE cond`. Set as a one-link chain rather than a `Condition`: the text is the same (both
+/// render the one expression), but sea-query 1.0 clones a whole `Condition` tree, subqueries
+/// included, each time it renders one.
+fn where_all(stmt: &mut SelectStatement, cond: Option<Expr>) {
+    if let Some(c) = cond {
+        stmt.and_or_where(LogicalChainOper::And(c));
     }
 }
 

@@ -47,8 +47,74 @@ pub fn resolve(
         input,
         options,
         notes: Vec::new(),
+        slots: None,
+        index: 0,
     }
     .run(query, resource)
+}
+
+/// [`resolve`], also telling how each condition value became a parameter (for the statement-shape
+/// cache, which re-types new values into a cached statement).
+pub(crate) fn resolve_traced(
+    query: &ast::Query<'_>,
+    resource: Option<&str>,
+    schema: &Schema,
+    input: &str,
+    options: &Options,
+) -> Result<(plan::Query, Vec<Slot>)> {
+    let mut r = Resolver {
+        schema,
+        input,
+        options,
+        notes: Vec::new(),
+        slots: Some(Vec::new()),
+        index: 0,
+    };
+    let plan = r.run_mut(query, resource)?;
+    Ok((plan, r.slots.unwrap_or_default()))
+}
+
+/// How one value (or IN-list item) of a condition became a parameter of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Slot {
+    /// The condition's index in the query.
+    pub(crate) condition: usize,
+    /// The condition's span, which its predicate keeps.
+    pub(crate) span: Span,
+    /// The IN-list item, or `None` for the whole value.
+    pub(crate) item: Option<usize>,
+    /// How the text becomes the parameter.
+    pub(crate) kind: SlotKind,
+}
+
+/// How a value's text becomes a parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum SlotKind {
+    /// Typed as a field of this type (`field` names it in errors).
+    Typed {
+        /// The type.
+        ty: FieldType,
+        /// The field.
+        field: &'static str,
+    },
+    /// Taken as text (tag tests).
+    Text,
+    /// A LIKE pattern.
+    Like,
+}
+
+impl SlotKind {
+    /// The parameter for `text`, exactly as resolution makes it, or `None` where resolution
+    /// reports an error.
+    pub(crate) fn param(&self, text: &str) -> Option<Param> {
+        match self {
+            SlotKind::Typed { ty, field } => {
+                value::typed(text, ty, field, Span::default(), "").ok()
+            }
+            SlotKind::Text => Some(Param::Text(text.to_owned())),
+            SlotKind::Like => Some(Param::Text(like_pattern(text))),
+        }
+    }
 }
 
 /// One resolution, holding what every step needs.
@@ -57,6 +123,10 @@ struct Resolver<'s> {
     input: &'s str,
     options: &'s Options,
     notes: Vec<Note>,
+    /// Where each parameter came from, when traced.
+    slots: Option<Vec<Slot>>,
+    /// The condition being resolved.
+    index: usize,
 }
 
 /// A path bound to hops: the hops (with the resource each reaches) and the last segment.
@@ -74,6 +144,10 @@ impl<'s> Resolver<'s> {
     }
 
     fn run(mut self, q: &ast::Query<'_>, resource: Option<&str>) -> Result<plan::Query> {
+        self.run_mut(q, resource)
+    }
+
+    fn run_mut(&mut self, q: &ast::Query<'_>, resource: Option<&str>) -> Result<plan::Query> {
         let requested = self.resource(q, resource)?;
         let limits = &self.options.limits;
         if q.conditions.len() > limits.max_conditions {
@@ -87,7 +161,8 @@ impl<'s> Resolver<'s> {
         }
         let root_resource = self.type_switch(q, requested);
         let mut root = Scope::new(root_resource);
-        for c in &q.conditions {
+        for (i, c) in q.conditions.iter().enumerate() {
+            self.index = i;
             self.condition(c, &mut root)?;
         }
         let output = self.output(q, root_resource)?;
@@ -119,8 +194,36 @@ impl<'s> Resolver<'s> {
             start: q.start.as_ref().map_or(0, |s| s.node),
             reply_with_count: q.reply_with_count.as_ref().is_some_and(|c| c.node)
                 && !q.count.as_ref().is_some_and(|c| c.node),
-            notes: self.notes,
+            notes: std::mem::take(&mut self.notes),
         })
+    }
+
+    /// Records how the values of `test` (on condition `c`) became parameters, when traced.
+    fn trace(&mut self, c: &ast::Condition<'_>, test: &Test, kind: impl Fn() -> SlotKind) {
+        let Some(slots) = &mut self.slots else {
+            return;
+        };
+        let mut slot = |item| {
+            slots.push(Slot {
+                condition: self.index,
+                span: c.span,
+                item,
+                kind: kind(),
+            });
+        };
+        match test {
+            Test::Compare(..) => slot(None),
+            Test::In { values, .. } => (0..values.len()).for_each(|i| slot(Some(i))),
+            Test::Like { .. } => {
+                slots.push(Slot {
+                    condition: self.index,
+                    span: c.span,
+                    item: None,
+                    kind: SlotKind::Like,
+                });
+            }
+            Test::Null { .. } => {}
+        }
     }
 
     /// The resource named by the text or by the caller.
@@ -342,7 +445,11 @@ impl<'s> Resolver<'s> {
                     )
                     .with_hint("this resource has no tags"));
             }
-            (self.tag_predicate(c, table)?, hops)
+            let predicate = self.tag_predicate(c, table)?;
+            if let Predicate::Tag { test: Some(t), .. } = &predicate {
+                self.trace(c, t, || SlotKind::Text);
+            }
+            (predicate, hops)
         } else {
             let Some(f) = self.schema.field(at, &last.node) else {
                 return Err(self.unknown_field(at, last, &c.path));
@@ -355,6 +462,10 @@ impl<'s> Resolver<'s> {
                 stored_in: f.field.stored_in.clone(),
             };
             let test = self.test(c, &column)?;
+            self.trace(c, &test, || SlotKind::Typed {
+                ty: column.ty.clone(),
+                field: column.field,
+            });
             // Redundant last hop (design.md): `zone.uuid=X` → `zoneUuid = X`, to-one only, and not
             // for null tests, whose meaning it would change (no zone vs a zone without uuid).
             if let Some((hop, _)) = hops.last()

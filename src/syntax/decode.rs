@@ -61,6 +61,11 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The decoded text, borrowed from the input when nothing was decoded.
+    pub(crate) fn into_cow(self) -> Cow<'a, str> {
+        self.text
+    }
+
     /// The decoded text.
     pub(crate) fn as_str(&self) -> &str {
         &self.text
@@ -192,12 +197,79 @@ pub(crate) fn percent_decode(input: &str, start: usize, end: usize) -> Result<Te
     }
 }
 
+/// [`percent_decode`] without the map back to the input: the same text, for readers that need no
+/// spans (the statement-shape cache). Its spans are not meaningful. `None` where [`percent_decode`]
+/// fails.
+pub(crate) fn percent_decode_text(input: &str, start: usize, end: usize) -> Option<Text<'_>> {
+    let raw = input.get(start..end)?;
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Some(Text::verbatim(input, start, end));
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'%' => {
+                let hex = |k: usize| bytes.get(k).and_then(|&h| (h as char).to_digit(16));
+                // Both digits are < 16, so the byte fits.
+                out.push((hex(i + 1)? * 16 + hex(i + 2)?) as u8);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    let text = String::from_utf8(out).ok()?;
+    Some(Text {
+        input,
+        text: Cow::Owned(text),
+        base: start,
+        map: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn span(r: std::ops::Range<usize>) -> Span {
         Span::from(r)
+    }
+
+    #[test]
+    fn decoding_without_map_gives_the_same_text() {
+        for raw in [
+            "name=vm1",
+            "a%3Db+c%C3%A9",
+            "%25",
+            "x=%C3%28",
+            "ab%zz",
+            "ab%4",
+            "+",
+            "",
+        ] {
+            let full = percent_decode(raw, 0, raw.len()).ok();
+            let text = percent_decode_text(raw, 0, raw.len());
+            assert_eq!(
+                full.as_ref().map(Text::as_str),
+                text.as_ref().map(Text::as_str),
+                "{raw}"
+            );
+            if let (Some(f), Some(t)) = (full, text) {
+                assert_eq!(
+                    f.slice(1, f.len()),
+                    t.into_cow().get(1..).unwrap_or(""),
+                    "{raw}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -5,11 +5,11 @@ use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case, take_till, take_while};
 use nom::character::complete::{char, digit1, multispace1};
 use nom::combinator::opt;
-use nom::sequence::preceded;
 use nom::{IResult, Parser};
+use std::borrow::Cow;
 
 use super::condition::{self, is_space};
-use super::decode::{Text, percent_decode};
+use super::decode::{Text, percent_decode, percent_decode_text};
 use super::params::{self, Once, Param, Seen};
 use crate::ast::{Form, Query, Spanned};
 use crate::error::{Error, ErrorKind, Limit, Span};
@@ -38,44 +38,44 @@ pub(crate) fn parse<'a>(input: &'a str, limits: &Limits) -> Result<Query<'a>, Er
     let start = input.len() - input.trim_start_matches(is_space).len();
     let end = input.trim_end_matches(is_space).len().max(start);
     let mut query = Query::empty(Form::Rest);
-    if let Some(qs) = split_prefix(input, start, end, &mut query) {
+    let (resource, qs) = split_prefix(input, start, end);
+    query.resource = resource.map(|(name, span)| Spanned::new(Cow::Borrowed(name), span));
+    if let Some(qs) = qs {
         pairs(input, qs, end, limits, &mut query)?;
     }
     Ok(query)
 }
 
-/// Finds the `rest-prefix` of `start..end`, sets the resource from it, and returns where the query string
-/// starts (`None` when there is none).
+/// Finds the `rest-prefix` of `start..end`: the resource it names (with its span), and where the query
+/// string starts (`None` when there is none).
 ///
 /// Text before the first `?` is a prefix when it holds no `=` or `&` (so `q=name?=a` is all query string).
 /// Without such a `?`, a text with no `=` or `&` at all is a prefix alone (`vm-instances`).
-fn split_prefix<'a>(
-    input: &'a str,
-    start: usize,
-    end: usize,
-    query: &mut Query<'a>,
-) -> Option<usize> {
+fn split_prefix(input: &str, start: usize, end: usize) -> (Option<(&str, Span)>, Option<usize>) {
     let s = input.get(start..end).unwrap_or("");
-    let is_head = |h: &str| !h.contains(['=', '&']);
-    let (head_len, qs) = match s.find('?') {
+    let is_head = |h: &str| !h.bytes().any(|b| b == b'=' || b == b'&');
+    let (head_len, qs) = match s.bytes().position(|b| b == b'?') {
         Some(i) if is_head(s.get(..i).unwrap_or("=")) => (i, Some(start + i + 1)),
         _ if is_head(s) => (s.len(), None),
-        _ => return Some(start),
+        _ => return (None, Some(start)),
     };
     let head = s.get(..head_len).unwrap_or("");
-    let rest = match rest_prefix(head) {
-        Ok((rest, ())) => rest,
-        Err(_) => head,
+    // Every part of `rest-prefix` holds a `/` or a blank: without them it is empty.
+    let plain = !head.bytes().any(|b| b == b'/' || b.is_ascii_whitespace());
+    let rest = if plain {
+        head
+    } else {
+        match rest_prefix(head) {
+            Ok((rest, ())) => rest,
+            Err(_) => head,
+        }
     };
     let name = rest.trim_end_matches('/');
-    if !name.is_empty() {
-        let from = start + head_len - rest.len();
-        query.resource = Some(Spanned::new(
-            std::borrow::Cow::Borrowed(name),
-            Span::new(from, from + name.len()),
-        ));
+    if name.is_empty() {
+        return (None, qs);
     }
-    qs
+    let from = start + head_len - rest.len();
+    (Some((name, Span::new(from, from + name.len()))), qs)
 }
 
 /// grammar: the part of `rest-prefix` before `resource`: `("GET" ws+)? (("http" | "https") "://" host)? "/"*
@@ -95,11 +95,20 @@ fn rest_prefix(i: &str) -> Res<'_, ()> {
 
 /// grammar: `pair` = `key ("=" value)?`, split on the first raw `=`; `&` is never part of either.
 fn pair(i: &str) -> Res<'_, (&str, Option<&str>)> {
-    (
-        take_till(|c| c == '&' || c == '='),
-        opt(preceded(char('='), take_till(|c| c == '&'))),
-    )
-        .parse(i)
+    // `&` and `=` are ASCII, so their positions are character boundaries.
+    let k = i
+        .bytes()
+        .position(|b| b == b'&' || b == b'=')
+        .unwrap_or(i.len());
+    let (key, rest) = i.split_at(k);
+    match rest.strip_prefix('=') {
+        Some(v) => {
+            let e = v.bytes().position(|b| b == b'&').unwrap_or(v.len());
+            let (value, rest) = v.split_at(e);
+            Ok((rest, (key, Some(value))))
+        }
+        None => Ok((rest, (key, None))),
+    }
 }
 
 /// grammar: `query-string` = `pair ("&" pair)*`; empty pairs are skipped.
@@ -110,8 +119,21 @@ fn pairs<'a>(
     limits: &Limits,
     query: &mut Query<'a>,
 ) -> Result<(), Error> {
-    let qs = input.get(start..end).unwrap_or("");
     let mut seen = Seen::default();
+    each_pair(input, start, end, |key, value| {
+        one_pair(input, key, value, limits, &mut seen, query)
+    })
+}
+
+/// The non-empty pairs of the query string `start..end` of `input`, as the raw offsets of their key and
+/// value, in order.
+fn each_pair<E>(
+    input: &str,
+    start: usize,
+    end: usize,
+    mut f: impl FnMut((usize, usize), (usize, usize)) -> Result<(), E>,
+) -> Result<(), E> {
+    let qs = input.get(start..end).unwrap_or("");
     let mut rest = qs;
     while let Ok((after, (key, value))) = pair(rest) {
         let ks = start + (qs.len() - rest.len());
@@ -121,7 +143,7 @@ fn pairs<'a>(
             None => (ke, ke),
         };
         if !(key.is_empty() && value.is_none()) {
-            one_pair(input, (ks, ke), (vs, ve), limits, &mut seen, query)?;
+            f((ks, ke), (vs, ve))?;
         }
         match after.strip_prefix('&') {
             Some(r) => rest = r,
@@ -129,6 +151,85 @@ fn pairs<'a>(
         }
     }
     Ok(())
+}
+
+/// One piece of a REST query, as [`scan`] reports it: together, the pieces determine the parsed
+/// [`Query`] except for the condition values, `limit` and `start`, which they carry apart.
+#[derive(Debug)]
+pub(crate) enum Piece<'t, 'a> {
+    /// The resource named by the prefix.
+    Resource(&'t str),
+    /// A `q=` condition: its decoded text, and where its pieces lie in it.
+    Condition {
+        /// The decoded text: up to `parts.op_end` it determines the path and operator; the value,
+        /// when `parts.has_value`, is the rest.
+        text: Cow<'a, str>,
+        /// Where the path, operator and value lie.
+        parts: condition::Parts,
+    },
+    /// `limit`.
+    Limit(u64),
+    /// `start`.
+    Start(u64),
+    /// Any other pair: its decoded key and value.
+    Other {
+        /// The key.
+        key: &'t str,
+        /// The value (empty when there is no `=`).
+        value: &'t str,
+    },
+}
+
+/// Reads a REST query as [`parse`] does, without building the [`Query`]: hands each piece to `piece`, in
+/// order. `None` when the text is not in the REST form or [`parse`] would reject what was read (it then
+/// reports the error); a text `scan` accepts may still be rejected by [`parse`] for its other pairs.
+/// This is the statement-shape cache's reading of a query (no allocation unless a piece is
+/// percent-encoded).
+pub(crate) fn scan<'a>(
+    input: &'a str,
+    limits: &Limits,
+    mut piece: impl FnMut(Piece<'_, 'a>),
+) -> Option<()> {
+    if input.len() > limits.max_input_length || super::detect(input) != Form::Rest {
+        return None;
+    }
+    let start = input.len() - input.trim_start_matches(is_space).len();
+    let end = input.trim_end_matches(is_space).len().max(start);
+    let (resource, qs) = split_prefix(input, start, end);
+    if let Some((name, _)) = resource {
+        piece(Piece::Resource(name));
+    }
+    let Some(qs) = qs else {
+        return Some(());
+    };
+    each_pair(input, qs, end, |(ks, ke), (vs, ve)| {
+        let key = percent_decode_text(input, ks, ke).ok_or(())?;
+        let text = percent_decode_text(input, vs, ve).ok_or(())?;
+        let uint = || {
+            let v = text.as_str().trim_matches(is_space);
+            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(());
+            }
+            v.parse::<u64>().map_err(drop)
+        };
+        match key.as_str() {
+            "q" => {
+                let parts = condition::parts(&text, limits, |_, _| {}).map_err(drop)?;
+                piece(Piece::Condition {
+                    text: text.into_cow(),
+                    parts,
+                });
+            }
+            "limit" => piece(Piece::Limit(uint()?)),
+            "start" => piece(Piece::Start(uint()?)),
+            other => piece(Piece::Other {
+                key: other,
+                value: text.as_str(),
+            }),
+        }
+        Ok::<(), ()>(())
+    })
+    .ok()
 }
 
 /// grammar: `rest-param`, one `key=value` pair at raw offsets `key` and `value`.

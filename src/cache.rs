@@ -1,0 +1,533 @@
+//! The statement-shape cache (design.md "Performance shape"): a query whose values are replaced by
+//! slots maps to its compiled SQL and to how each bound parameter is made from the query's values.
+//! A later query of the same shape skips resolve and emit: its values are re-typed (so a value of
+//! the wrong type is still an error) and bound into the cached text.
+//!
+//! The key is everything the compiled SQL depends on except the values: the resource, the dialect,
+//! each condition's path and operator, the length of each IN list, the value of a condition that
+//! may switch the resource to a child type (`hypervisorType=KVM`), whether `start` is 0, and every
+//! other parameter verbatim. REST queries are keyed straight from the text ([`syntax::scan_rest`],
+//! no AST is built); the other forms from their AST. Only successful compiles are cached, and only
+//! when re-binding the query's own values reproduces its parameters exactly; anything a hit cannot
+//! bind (a value of the wrong type, a `limit` over the maximum) falls back to a full compile, which
+//! reports the error.
+//!
+//! The cache is a set of LRU shards behind mutexes, shared by every clone of an [`Engine`] and safe
+//! to use from many threads.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use hashlink::LruCache;
+
+use crate::ast::{self, Op};
+use crate::emit::{self, Dialect, Sql, Statement};
+use crate::engine::Engine;
+use crate::error::{Result, Span};
+use crate::limits::{DEFAULT_LIMIT, Limits};
+use crate::plan::{self, Output, Param, Predicate, Scope, Test};
+use crate::resolve::{self, SlotKind};
+use crate::syntax::{self, Piece};
+
+/// Shards of the cache (a power of two): threads compiling different shapes rarely wait on each
+/// other.
+const SHARDS: usize = 8;
+
+/// The number of hits, misses and entries of an engine's statement-shape cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Compiles answered from the cache (values re-typed and bound, no resolve or emit).
+    pub hits: u64,
+    /// Compiles that resolved and emitted (the shape was new, evicted, not cacheable, or a value
+    /// could not be bound on a hit).
+    pub misses: u64,
+    /// Misses whose shape could not be cached (re-binding its own values did not reproduce its
+    /// parameters; none is known, this counts them should one appear).
+    pub uncacheable: u64,
+    /// Shapes held now.
+    pub entries: usize,
+    /// Shapes held at most.
+    pub capacity: usize,
+}
+
+/// Where a bound parameter comes from.
+#[derive(Clone, Debug, PartialEq)]
+enum Recipe {
+    /// The value (or IN-list item) of a condition, made into a parameter by `kind`.
+    Value {
+        condition: usize,
+        item: Option<usize>,
+        kind: SlotKind,
+    },
+    /// `LIMIT`.
+    Limit,
+    /// `OFFSET`.
+    Offset,
+}
+
+/// A cached shape: the compiled statements without their parameters, and how to make them.
+#[derive(Debug)]
+struct Entry {
+    /// The compiled query, parameters empty.
+    template: Sql,
+    /// The main statement's parameters, in placeholder order.
+    recipes: Vec<Recipe>,
+    /// The count statement's parameters are the first this many of the main statement's.
+    where_len: usize,
+}
+
+/// The values of a query, set apart from its shape.
+#[derive(Debug, Default)]
+struct Values<'a> {
+    /// Per condition, in order: a text and where its value starts in it (`None` for a null test).
+    conditions: Vec<Option<(Cow<'a, str>, usize)>>,
+    /// `limit`, when given.
+    limit: Option<u64>,
+    /// `start`, when given.
+    start: Option<u64>,
+}
+
+/// The key being written: tagged, length-prefixed pieces, so no two shapes write the same bytes.
+struct Key(Vec<u8>);
+
+impl Key {
+    fn new(capacity: usize, route: u8, dialect: Dialect, resource: Option<&str>) -> Key {
+        let mut k = Key(Vec::with_capacity(capacity));
+        k.0.push(route);
+        k.0.push(match dialect {
+            Dialect::Sqlite => b's',
+            Dialect::Mysql => b'm',
+            Dialect::Postgres => b'p',
+        });
+        match resource {
+            None => k.0.push(b'-'),
+            Some(r) => k.text(b'r', r),
+        }
+        k
+    }
+
+    fn tag(&mut self, t: u8) {
+        self.0.push(t);
+    }
+
+    fn text(&mut self, t: u8, s: &str) {
+        self.0.push(t);
+        self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn num(&mut self, t: u8, n: usize) {
+        self.0.push(t);
+        self.0.extend_from_slice(&(n as u64).to_le_bytes());
+    }
+
+    fn op(&mut self, op: Op) {
+        self.0.push(b'o');
+        self.0.push(op as u8);
+    }
+
+    /// What a condition's value adds to the shape: the length of an IN list, and the whole value
+    /// of a condition that may switch the resource to a child type.
+    fn value(&mut self, op: Op, switch: bool, value: Option<&str>) {
+        match (op, value) {
+            (Op::In | Op::NotIn, Some(v)) => self.num(b'n', v.split(',').count()),
+            (Op::Eq, Some(v)) if switch => self.text(b'v', v),
+            _ => {}
+        }
+    }
+}
+
+/// One shard: keys to entries, least recently used evicted first.
+type Shard = LruCache<Box<[u8]>, Arc<Entry>, foldhash::fast::RandomState>;
+
+/// The statement-shape cache of an engine.
+pub(crate) struct ShapeCache {
+    shards: Box<[Mutex<Shard>]>,
+    /// Picks the shard of a key.
+    spread: foldhash::fast::RandomState,
+    capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    uncacheable: AtomicU64,
+    /// The type fields of the schema: `name=value` on one of them may switch the resource.
+    switch_fields: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for ShapeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShapeCache")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShapeCache {
+    /// A cache of about `capacity` shapes (at least one per shard) for `schema`.
+    pub(crate) fn new(capacity: usize, schema: &crate::schema::Schema) -> ShapeCache {
+        let per_shard = capacity.div_ceil(SHARDS).max(1);
+        let mut switch_fields: Vec<&'static str> = schema
+            .resources()
+            .iter()
+            .filter_map(|r| r.type_field)
+            .collect();
+        switch_fields.sort_unstable();
+        switch_fields.dedup();
+        ShapeCache {
+            shards: (0..SHARDS)
+                .map(|_| {
+                    Mutex::new(LruCache::with_hasher(
+                        per_shard,
+                        foldhash::fast::RandomState::default(),
+                    ))
+                })
+                .collect(),
+            spread: foldhash::fast::RandomState::default(),
+            capacity: per_shard * SHARDS,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            uncacheable: AtomicU64::new(0),
+            switch_fields,
+        }
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            uncacheable: self.uncacheable.load(Ordering::Relaxed),
+            entries: self
+                .shards
+                .iter()
+                .map(|s| s.lock().map_or(0, |s| s.len()))
+                .sum(),
+            capacity: self.capacity,
+        }
+    }
+
+    fn shard(&self, key: &[u8]) -> &Mutex<Shard> {
+        let h = self.spread.hash_one(key) as usize;
+        &self.shards[h % SHARDS]
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Arc<Entry>> {
+        // A poisoned shard (a panic while holding it, which the code below cannot cause) is
+        // skipped: the compile goes the long way.
+        let mut shard = self.shard(key).lock().ok()?;
+        shard.get(key).cloned()
+    }
+
+    fn put(&self, key: Vec<u8>, entry: Entry) {
+        if let Ok(mut shard) = self.shard(&key).lock() {
+            shard.insert(key.into_boxed_slice(), Arc::new(entry));
+        }
+    }
+
+    fn switches(&self, name: &str) -> bool {
+        self.switch_fields.contains(&name)
+    }
+
+    /// Compiles through the cache: a hit binds the new values into the cached statement; a miss
+    /// compiles and caches the shape.
+    pub(crate) fn compile(
+        &self,
+        engine: &Engine,
+        resource: Option<&str>,
+        text: &str,
+        dialect: Dialect,
+    ) -> Result<Sql> {
+        let limits = engine.limits();
+        if let Some((key, values)) = self.rest_shape(text, resource, dialect, limits) {
+            if let Some(sql) = self.hit(&key, &values, limits) {
+                return Ok(sql);
+            }
+            let ast = engine.parse(text)?;
+            return self.miss(engine, &ast, key, &values, resource, text, dialect);
+        }
+        let ast = engine.parse(text)?;
+        let (key, values) = self.ast_shape(&ast, resource, dialect);
+        if let Some(sql) = self.hit(&key, &values, limits) {
+            return Ok(sql);
+        }
+        self.miss(engine, &ast, key, &values, resource, text, dialect)
+    }
+
+    fn hit(&self, key: &[u8], values: &Values<'_>, limits: &Limits) -> Option<Sql> {
+        let entry = self.get(key)?;
+        let sql = bind(&entry, values, limits)?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(sql)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn miss(
+        &self,
+        engine: &Engine,
+        ast: &ast::Query<'_>,
+        key: Vec<u8>,
+        values: &Values<'_>,
+        resource: Option<&str>,
+        text: &str,
+        dialect: Dialect,
+    ) -> Result<Sql> {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let (plan, slots) =
+            resolve::resolve_traced(ast, resource, engine.schema(), text, engine.options())?;
+        let sql = emit::emit(&plan, engine.schema(), dialect);
+        match entry(ast, &plan, slots, &sql, values, engine.limits()) {
+            Some(entry) => self.put(key, entry),
+            None => {
+                self.uncacheable.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Ok(sql)
+    }
+
+    /// The key and values of a REST query read straight from its text (`None`: not the REST
+    /// form, or something the parse would reject; the AST route then decides).
+    fn rest_shape<'a>(
+        &self,
+        text: &'a str,
+        resource: Option<&str>,
+        dialect: Dialect,
+        limits: &Limits,
+    ) -> Option<(Vec<u8>, Values<'a>)> {
+        let mut key = Key::new(text.len() + 64, b'R', dialect, resource);
+        let mut values = Values {
+            conditions: Vec::with_capacity(8),
+            ..Values::default()
+        };
+        syntax::scan_rest(text, limits, |piece| match piece {
+            Piece::Resource(name) => key.text(b'R', name),
+            Piece::Condition { text, parts: p } => {
+                let at = |a: usize, b: usize| text.get(a..b).unwrap_or("");
+                key.text(b'q', at(0, p.op_end));
+                key.op(p.op);
+                let value = p.has_value.then(|| at(p.op_end, p.end));
+                let switch = p.segments == 1 && self.switches(at(p.start, p.path_end));
+                key.value(p.op, switch, value);
+                values
+                    .conditions
+                    .push(p.has_value.then_some((text, p.op_end)));
+            }
+            Piece::Limit(n) => {
+                key.tag(b'l');
+                values.limit = Some(n);
+            }
+            Piece::Start(n) => {
+                key.tag(if n > 0 { b'S' } else { b's' });
+                values.start = Some(n);
+            }
+            Piece::Other { key: k, value } => {
+                key.text(b'k', k);
+                key.text(b'=', value);
+            }
+        })?;
+        Some((key.0, values))
+    }
+
+    /// The key and values of a parsed query (any form).
+    fn ast_shape<'a>(
+        &self,
+        q: &'a ast::Query<'a>,
+        resource: Option<&str>,
+        dialect: Dialect,
+    ) -> (Vec<u8>, Values<'a>) {
+        let mut key = Key::new(128, b'A', dialect, resource);
+        let path = |key: &mut Key, t: u8, p: &ast::Path<'_>| {
+            key.num(t, p.segments.len());
+            for s in &p.segments {
+                key.text(b'.', &s.node);
+            }
+        };
+        if let Some(r) = &q.resource {
+            key.text(b'R', &r.node);
+        }
+        let mut values = Values::default();
+        for c in &q.conditions {
+            path(&mut key, b'q', &c.path);
+            key.op(c.op.node);
+            let value = c.value.as_ref().map(|v| v.node.as_ref());
+            let switch = c.path.segments.len() == 1 && self.switches(&c.path.segments[0].node);
+            key.value(c.op.node, switch, value);
+            values.conditions.push(value.map(|v| (Cow::Borrowed(v), 0)));
+        }
+        if let Some(l) = &q.limit {
+            key.tag(b'l');
+            values.limit = Some(l.node);
+        }
+        if let Some(s) = &q.start {
+            key.tag(if s.node > 0 { b'S' } else { b's' });
+            values.start = Some(s.node);
+        }
+        for (t, b) in [(b'c', &q.count), (b'w', &q.reply_with_count)] {
+            if let Some(b) = b {
+                key.num(t, usize::from(b.node));
+            }
+        }
+        for k in &q.sort {
+            path(&mut key, if k.descending { b'D' } else { b'A' }, &k.path);
+        }
+        for p in &q.fields {
+            path(&mut key, b'f', p);
+        }
+        for p in &q.group_by {
+            path(&mut key, b'g', p);
+        }
+        (key.0, values)
+    }
+}
+
+impl Values<'_> {
+    /// The value of condition `i`.
+    fn condition(&self, i: usize) -> Option<&str> {
+        let (text, at) = self.conditions.get(i)?.as_ref()?;
+        text.get(*at..)
+    }
+}
+
+/// The parameters of `entry` made from `values`, in a copy of its statements; `None` where a
+/// full compile would report an error (or differ).
+fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
+    let mut params = Vec::with_capacity(entry.recipes.len());
+    // IN-list items come in order: one pass over each list.
+    let mut items: Option<(usize, usize, std::str::Split<'_, char>)> = None;
+    for r in &entry.recipes {
+        let p = match r {
+            Recipe::Value {
+                condition,
+                item: None,
+                kind,
+            } => kind.param(values.condition(*condition)?)?,
+            Recipe::Value {
+                condition,
+                item: Some(i),
+                kind,
+            } => {
+                let text = match &mut items {
+                    Some((c, next, it)) if c == condition && next == i => {
+                        *next += 1;
+                        it.next()?
+                    }
+                    _ => {
+                        let v = values.condition(*condition)?;
+                        let mut it = v.split(',');
+                        let t = it.nth(*i)?;
+                        items = Some((*condition, i + 1, it));
+                        t
+                    }
+                };
+                kind.param(text)?
+            }
+            Recipe::Limit => {
+                let limit = values.limit.unwrap_or(DEFAULT_LIMIT.min(limits.max_limit));
+                if limit > limits.max_limit {
+                    return None;
+                }
+                Param::Int(i64::try_from(limit).unwrap_or(i64::MAX))
+            }
+            Recipe::Offset => Param::Int(i64::try_from(values.start?).unwrap_or(i64::MAX)),
+        };
+        // What emit binds: sea-query carries timestamps as text.
+        params.push(match p {
+            Param::Timestamp(s) => Param::Text(s),
+            p => p,
+        });
+    }
+    let t = &entry.template;
+    let count = t.count.as_ref().map(|c| Statement {
+        text: c.text.clone(),
+        params: params.get(..entry.where_len).unwrap_or_default().to_vec(),
+    });
+    Some(Sql {
+        dialect: t.dialect,
+        main: Statement {
+            text: t.main.text.clone(),
+            params,
+        },
+        count,
+        columns: t.columns.clone(),
+        shape: t.shape,
+    })
+}
+
+/// The `(condition span, item)` of each value bound in the WHERE clause, in placeholder order:
+/// emit's order (a scope's predicates, then its sub-scopes).
+fn where_order(scope: &Scope, out: &mut Vec<(Span, Option<usize>)>) {
+    for p in &scope.predicates {
+        let (test, span) = match p {
+            Predicate::Field { test, span, .. } => (Some(test), span),
+            Predicate::Tag { test, span, .. } => (test.as_ref(), span),
+        };
+        match test {
+            Some(Test::Compare(..) | Test::Like { .. }) => out.push((*span, None)),
+            Some(Test::In { values, .. }) => {
+                out.extend((0..values.len()).map(|i| (*span, Some(i))));
+            }
+            Some(Test::Null { .. }) | None => {}
+        }
+    }
+    for (_, child) in &scope.children {
+        where_order(child, out);
+    }
+}
+
+/// The cache entry for a compiled query, or `None` when it cannot be cached faithfully: the
+/// recipes must rebuild the query's own parameters exactly.
+fn entry(
+    ast: &ast::Query<'_>,
+    plan: &plan::Query,
+    slots: Vec<resolve::Slot>,
+    sql: &Sql,
+    values: &Values<'_>,
+    limits: &Limits,
+) -> Option<Entry> {
+    if values.conditions.len() != ast.conditions.len() {
+        return None;
+    }
+    let mut by_origin: HashMap<(Span, Option<usize>), resolve::Slot> =
+        HashMap::with_capacity(slots.len());
+    for s in slots {
+        if by_origin.insert((s.span, s.item), s).is_some() {
+            // Two conditions at one span: their parameters cannot be told apart.
+            return None;
+        }
+    }
+    let mut order = Vec::new();
+    where_order(&plan.root, &mut order);
+    let mut recipes = Vec::with_capacity(order.len() + 2);
+    for origin in &order {
+        let s = by_origin.get(origin)?;
+        recipes.push(Recipe::Value {
+            condition: s.condition,
+            item: s.item,
+            kind: s.kind.clone(),
+        });
+    }
+    let where_len = recipes.len();
+    if !matches!(plan.output, Output::Count) {
+        recipes.push(Recipe::Limit);
+        if plan.start > 0 {
+            recipes.push(Recipe::Offset);
+        }
+    }
+    let mut template = sql.clone();
+    let main = std::mem::take(&mut template.main.params);
+    let count = template
+        .count
+        .as_mut()
+        .map(|c| std::mem::take(&mut c.params));
+    let entry = Entry {
+        template,
+        recipes,
+        where_len,
+    };
+    // The proof: re-binding this query's own values gives its parameters.
+    let again = bind(&entry, values, limits)?;
+    let same = again.main.params == main
+        && again.count.map(|c| c.params) == count
+        && count.as_ref().is_none_or(|c| c.len() == where_len);
+    same.then_some(entry)
+}
