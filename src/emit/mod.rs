@@ -254,8 +254,7 @@ impl Emitter<'_> {
     }
 
     fn pk_column(&self, r: ResourceId) -> &'static str {
-        let pk = self.schema.resource(r).primary_key;
-        self.schema.field(r, pk).map_or(pk, |f| f.field.column)
+        self.schema.pk_column(r)
     }
 
     /// The AND of a scope's predicates and its sub-scopes' semi-joins (`None` when there are

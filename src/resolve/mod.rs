@@ -291,7 +291,7 @@ impl<'s> Resolver<'s> {
             .rev()
             .map(|s| (s.node.as_ref(), s.span))
             .collect();
-        let mut hops: Vec<(Hop, ResourceId)> = Vec::new();
+        let mut hops: Vec<(Hop, ResourceId)> = Vec::with_capacity(hop_segs.len());
         let mut cur = from;
         let mut expansions = 0;
         while let Some((name, span)) = pending.pop() {
@@ -306,15 +306,13 @@ impl<'s> Resolver<'s> {
                     )
                     .with_hint(format!("a path may cross at most {max} relations")));
             }
-            if let Some(rel) = self.schema.relation(cur, name) {
-                let local_owner = self.owner_of(cur, rel.local_key);
-                let remote_owner = self.owner_of(rel.target, rel.remote_key);
+            if let Some((rel, keys)) = self.schema.hop(cur, name) {
                 hops.push((
                     Hop {
                         name: rel.name,
                         cardinality: rel.cardinality,
-                        local: (local_owner.0, local_owner.1),
-                        remote: (remote_owner.0, remote_owner.1),
+                        local: keys.local,
+                        remote: keys.remote,
                     },
                     rel.target,
                 ));
@@ -338,14 +336,6 @@ impl<'s> Resolver<'s> {
             at: cur,
             last,
         })
-    }
-
-    /// The resource (self or ancestor) holding native field `name`, and its column.
-    fn owner_of(&self, id: ResourceId, name: &str) -> (ResourceId, &'static str) {
-        // Validated at schema load: keys are native fields.
-        self.schema
-            .field(id, name)
-            .map_or((id, ""), |f| (f.owner, f.field.column))
     }
 
     fn unknown_relation(
@@ -427,7 +417,6 @@ impl<'s> Resolver<'s> {
     fn condition(&mut self, c: &ast::Condition<'_>, root: &mut Scope) -> Result<()> {
         let bound = self.bind(&c.path, root.resource)?;
         let Bound { mut hops, at, last } = bound;
-        let dotted = c.path.dotted();
         let (predicate, hops_after) = if last.node == SYSTEM_TAG || last.node == USER_TAG {
             let table = if last.node == SYSTEM_TAG {
                 TagTable::System
@@ -491,7 +480,7 @@ impl<'s> Resolver<'s> {
                     stored_in: None,
                 };
                 self.notes.push(Note::LastHopCollapsed {
-                    path: dotted.clone(),
+                    path: c.path.dotted(),
                     column: hop.local.1,
                 });
             }
@@ -504,7 +493,7 @@ impl<'s> Resolver<'s> {
                 hops,
             )
         };
-        let hops = self.remove_round_trips(hops_after, root.resource, &dotted);
+        let hops = self.remove_round_trips(hops_after, root.resource, &c.path);
         self.insert(root, &hops.kept, predicate);
         for exists in hops.exists {
             self.insert_exists(root, &exists);
@@ -734,7 +723,7 @@ impl<'s> Resolver<'s> {
         &mut self,
         mut hops: Vec<(Hop, ResourceId)>,
         root: ResourceId,
-        dotted: &str,
+        path: &ast::Path<'_>,
     ) -> Trimmed {
         let mut exists = Vec::new();
         let mut i = 0;
@@ -746,7 +735,7 @@ impl<'s> Resolver<'s> {
                 && a.local.1 == b.remote.1;
             if is_inverse {
                 self.notes.push(Note::CycleRemoved {
-                    path: dotted.into(),
+                    path: path.dotted(),
                     hops: format!("{}.{}", a.name, b.name),
                 });
                 let mut ex: Vec<(Hop, ResourceId)> = hops[..=i].to_vec();
@@ -760,16 +749,13 @@ impl<'s> Resolver<'s> {
             i += 1;
         }
         // Meaningful revisits (kept), for explain.
-        let mut seen = vec![root];
-        for (hop, r) in &hops {
-            if seen.contains(r) {
+        for (i, (_, r)) in hops.iter().enumerate() {
+            if *r == root || hops[..i].iter().any(|(_, earlier)| earlier == r) {
                 self.notes.push(Note::CycleKept {
-                    path: dotted.into(),
+                    path: path.dotted(),
                     resource: self.schema.resource(*r).name,
                 });
-                let _ = hop;
             }
-            seen.push(*r);
         }
         Trimmed { kept: hops, exists }
     }
