@@ -4,6 +4,8 @@
 mod cache;
 // Golden data: tests/golden/*.toml, the SQL per dialect, params and demo rows of each query.
 mod golden;
+// SQLite plans: indexed conditions are index searches.
+mod plans;
 // Semantics checked against the demo database by independent SQL.
 mod semantics;
 // Shared helpers: the demo database.
