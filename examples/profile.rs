@@ -38,6 +38,21 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "cold".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    if mode == "in_list" {
+        // One cold compile of an IN list of `n` items (the scale curve's shape).
+        let engine = Engine::builder()
+            .shape_cache(0)
+            .limits(zstack_query::Limits {
+                max_value_length: 1 << 20,
+                ..zstack_query::Limits::default()
+            })
+            .build()
+            .expect("the embedded schema loads");
+        let items: Vec<String> = (0..n).map(|i| format!("{i:032x}")).collect();
+        let text = format!("vm-instances?q=uuid?={}&limit=20", items.join(","));
+        black_box(engine.compile(None, &text, Dialect::Sqlite)).ok();
+        return;
+    }
     let cold = Engine::builder()
         .shape_cache(0)
         .build()

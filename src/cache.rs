@@ -16,8 +16,9 @@
 //! to use from many threads.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -94,8 +95,10 @@ struct Values<'a> {
 struct Key(Vec<u8>);
 
 impl Key {
-    fn new(capacity: usize, route: u8, dialect: Dialect, resource: Option<&str>) -> Key {
-        let mut k = Key(Vec::with_capacity(capacity));
+    /// A key written into `buffer` (emptied first).
+    fn new(mut buffer: Vec<u8>, route: u8, dialect: Dialect, resource: Option<&str>) -> Key {
+        buffer.clear();
+        let mut k = Key(buffer);
         k.0.push(route);
         k.0.push(match dialect {
             Dialect::Sqlite => b's',
@@ -130,24 +133,52 @@ impl Key {
     }
 
     /// What a condition's value adds to the shape: the length of an IN list, and the whole value
-    /// of a condition that may switch the resource to a child type.
-    fn value(&mut self, op: Op, switch: bool, value: Option<&str>) {
+    /// of a condition that may switch the resource to a child type (`switch`, asked only for `=`).
+    fn value(&mut self, op: Op, switch: impl FnOnce() -> bool, value: Option<&str>) {
         match (op, value) {
-            (Op::In | Op::NotIn, Some(v)) => self.num(b'n', v.split(',').count()),
-            (Op::Eq, Some(v)) if switch => self.text(b'v', v),
+            (Op::In | Op::NotIn, Some(v)) => {
+                self.num(b'n', v.bytes().filter(|b| *b == b',').count() + 1);
+            }
+            (Op::Eq, Some(v)) if switch() => self.text(b'v', v),
             _ => {}
         }
     }
 }
 
-/// One shard: keys to entries, least recently used evicted first.
-type Shard = LruCache<Box<[u8]>, Arc<Entry>, foldhash::fast::RandomState>;
+/// One shard: keys, by their hash, to entries; least recently used evicted first. A bucket holds
+/// the keys of one hash (in practice one key: hashes are 64 bits).
+type Shard = LruCache<u64, Vec<(Box<[u8]>, Arc<Entry>)>, BuildHasherDefault<Spent>>;
+
+/// The hasher of keys that are hashes already.
+#[derive(Default)]
+struct Spent(u64);
+
+impl Hasher for Spent {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+thread_local! {
+    /// The key being built, kept between compiles on this thread so that a hit allocates none.
+    static KEY: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
 
 /// The statement-shape cache of an engine.
 pub(crate) struct ShapeCache {
     shards: Box<[Mutex<Shard>]>,
-    /// Picks the shard of a key.
-    spread: foldhash::fast::RandomState,
+    /// Hashes keys (seeded per process).
+    hasher: foldhash::fast::RandomState,
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -177,14 +208,9 @@ impl ShapeCache {
         switch_fields.dedup();
         ShapeCache {
             shards: (0..SHARDS)
-                .map(|_| {
-                    Mutex::new(LruCache::with_hasher(
-                        per_shard,
-                        foldhash::fast::RandomState::default(),
-                    ))
-                })
+                .map(|_| Mutex::new(LruCache::with_hasher(per_shard, Default::default())))
                 .collect(),
-            spread: foldhash::fast::RandomState::default(),
+            hasher: foldhash::fast::RandomState::default(),
             capacity: per_shard * SHARDS,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -201,27 +227,43 @@ impl ShapeCache {
             entries: self
                 .shards
                 .iter()
-                .map(|s| s.lock().map_or(0, |s| s.len()))
+                .map(|s| s.lock().map_or(0, |s| s.iter().map(|(_, b)| b.len()).sum()))
                 .sum(),
             capacity: self.capacity,
         }
     }
 
-    fn shard(&self, key: &[u8]) -> &Mutex<Shard> {
-        let h = self.spread.hash_one(key) as usize;
-        &self.shards[h % SHARDS]
+    /// The key's hash, and its shard (picked by bits the shard's table does not index by).
+    fn locate(&self, key: &[u8]) -> (u64, &Mutex<Shard>) {
+        let h = self.hasher.hash_one(key);
+        (h, &self.shards[(h >> 32) as usize % SHARDS])
     }
 
     fn get(&self, key: &[u8]) -> Option<Arc<Entry>> {
+        let (h, shard) = self.locate(key);
         // A poisoned shard (a panic while holding it, which the code below cannot cause) is
         // skipped: the compile goes the long way.
-        let mut shard = self.shard(key).lock().ok()?;
-        shard.get(key).cloned()
+        let mut shard = shard.lock().ok()?;
+        let bucket = shard.get(&h)?;
+        bucket
+            .iter()
+            .find(|(k, _)| **k == *key)
+            .map(|(_, e)| e.clone())
     }
 
-    fn put(&self, key: Vec<u8>, entry: Entry) {
-        if let Ok(mut shard) = self.shard(&key).lock() {
-            shard.insert(key.into_boxed_slice(), Arc::new(entry));
+    fn put(&self, key: &[u8], entry: Entry) {
+        let (h, shard) = self.locate(key);
+        if let Ok(mut shard) = shard.lock() {
+            let entry = Arc::new(entry);
+            match shard.get_mut(&h) {
+                Some(bucket) => match bucket.iter_mut().find(|(k, _)| **k == *key) {
+                    Some(slot) => slot.1 = entry,
+                    None => bucket.push((key.into(), entry)),
+                },
+                None => {
+                    shard.insert(h, vec![(key.into(), entry)]);
+                }
+            }
         }
     }
 
@@ -239,19 +281,32 @@ impl ShapeCache {
         dialect: Dialect,
     ) -> Result<Sql> {
         let limits = engine.limits();
-        if let Some((key, values)) = self.rest_shape(text, resource, dialect, limits) {
-            if let Some(sql) = self.hit(&key, &values, limits) {
-                return Ok(sql);
+        let mut buffer = KEY.take();
+        buffer.clear();
+        let result = match self.rest_shape(buffer, text, resource, dialect, limits) {
+            Ok((key, values)) => {
+                buffer = key;
+                match self.hit(&buffer, &values, limits) {
+                    Some(sql) => Ok(sql),
+                    None => engine.parse(text).and_then(|ast| {
+                        self.miss(engine, &ast, &buffer, &values, resource, text, dialect)
+                    }),
+                }
             }
-            let ast = engine.parse(text)?;
-            return self.miss(engine, &ast, key, &values, resource, text, dialect);
-        }
-        let ast = engine.parse(text)?;
-        let (key, values) = self.ast_shape(&ast, resource, dialect);
-        if let Some(sql) = self.hit(&key, &values, limits) {
-            return Ok(sql);
-        }
-        self.miss(engine, &ast, key, &values, resource, text, dialect)
+            Err(mut b) => {
+                b.clear();
+                buffer = b;
+                engine.parse(text).and_then(|ast| {
+                    let values = self.ast_shape(&mut buffer, &ast, resource, dialect);
+                    match self.hit(&buffer, &values, limits) {
+                        Some(sql) => Ok(sql),
+                        None => self.miss(engine, &ast, &buffer, &values, resource, text, dialect),
+                    }
+                })
+            }
+        };
+        KEY.set(buffer);
+        result
     }
 
     fn hit(&self, key: &[u8], values: &Values<'_>, limits: &Limits) -> Option<Sql> {
@@ -266,7 +321,7 @@ impl ShapeCache {
         &self,
         engine: &Engine,
         ast: &ast::Query<'_>,
-        key: Vec<u8>,
+        key: &[u8],
         values: &Values<'_>,
         resource: Option<&str>,
         text: &str,
@@ -289,24 +344,25 @@ impl ShapeCache {
     /// form, or something the parse would reject; the AST route then decides).
     fn rest_shape<'a>(
         &self,
+        buffer: Vec<u8>,
         text: &'a str,
         resource: Option<&str>,
         dialect: Dialect,
         limits: &Limits,
-    ) -> Option<(Vec<u8>, Values<'a>)> {
-        let mut key = Key::new(text.len() + 64, b'R', dialect, resource);
+    ) -> std::result::Result<(Vec<u8>, Values<'a>), Vec<u8>> {
+        let mut key = Key::new(buffer, b'R', dialect, resource);
         let mut values = Values {
             conditions: Vec::with_capacity(8),
             ..Values::default()
         };
-        syntax::scan_rest(text, limits, |piece| match piece {
+        let done = syntax::scan_rest(text, limits, |piece| match piece {
             Piece::Resource(name) => key.text(b'R', name),
             Piece::Condition { text, parts: p } => {
                 let at = |a: usize, b: usize| text.get(a..b).unwrap_or("");
                 key.text(b'q', at(0, p.op_end));
                 key.op(p.op);
                 let value = p.has_value.then(|| at(p.op_end, p.end));
-                let switch = p.segments == 1 && self.switches(at(p.start, p.path_end));
+                let switch = || p.segments == 1 && self.switches(at(p.start, p.path_end));
                 key.value(p.op, switch, value);
                 values
                     .conditions
@@ -324,18 +380,22 @@ impl ShapeCache {
                 key.text(b'k', k);
                 key.text(b'=', value);
             }
-        })?;
-        Some((key.0, values))
+        });
+        match done {
+            Some(()) => Ok((key.0, values)),
+            None => Err(key.0),
+        }
     }
 
     /// The key and values of a parsed query (any form).
     fn ast_shape<'a>(
         &self,
+        buffer: &mut Vec<u8>,
         q: &'a ast::Query<'a>,
         resource: Option<&str>,
         dialect: Dialect,
-    ) -> (Vec<u8>, Values<'a>) {
-        let mut key = Key::new(128, b'A', dialect, resource);
+    ) -> Values<'a> {
+        let mut key = Key::new(std::mem::take(buffer), b'A', dialect, resource);
         let path = |key: &mut Key, t: u8, p: &ast::Path<'_>| {
             key.num(t, p.segments.len());
             for s in &p.segments {
@@ -350,7 +410,7 @@ impl ShapeCache {
             path(&mut key, b'q', &c.path);
             key.op(c.op.node);
             let value = c.value.as_ref().map(|v| v.node.as_ref());
-            let switch = c.path.segments.len() == 1 && self.switches(&c.path.segments[0].node);
+            let switch = || c.path.segments.len() == 1 && self.switches(&c.path.segments[0].node);
             key.value(c.op.node, switch, value);
             values.conditions.push(value.map(|v| (Cow::Borrowed(v), 0)));
         }
@@ -376,7 +436,8 @@ impl ShapeCache {
         for p in &q.group_by {
             path(&mut key, b'g', p);
         }
-        (key.0, values)
+        *buffer = key.0;
+        values
     }
 }
 

@@ -9,7 +9,7 @@ use nom::{IResult, Parser};
 use std::borrow::Cow;
 
 use super::condition::{self, is_space};
-use super::decode::{Text, percent_decode, percent_decode_text};
+use super::decode::{Text, decode_escaped, percent_decode};
 use super::params::{self, Once, Param, Seen};
 use crate::ast::{Form, Query, Spanned};
 use crate::error::{Error, ErrorKind, Limit, Span};
@@ -202,34 +202,79 @@ pub(crate) fn scan<'a>(
     let Some(qs) = qs else {
         return Some(());
     };
-    each_pair(input, qs, end, |(ks, ke), (vs, ve)| {
-        let key = percent_decode_text(input, ks, ke).ok_or(())?;
-        let text = percent_decode_text(input, vs, ve).ok_or(())?;
-        let uint = || {
-            let v = text.as_str().trim_matches(is_space);
-            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(());
-            }
-            v.parse::<u64>().map_err(drop)
-        };
-        match key.as_str() {
-            "q" => {
-                let parts = condition::parts(&text, limits, |_, _| {}).map_err(drop)?;
-                piece(Piece::Condition {
-                    text: text.into_cow(),
-                    parts,
-                });
-            }
-            "limit" => piece(Piece::Limit(uint()?)),
-            "start" => piece(Piece::Start(uint()?)),
-            other => piece(Piece::Other {
-                key: other,
-                value: text.as_str(),
-            }),
+    // The pairs as `each_pair` splits them, in one pass that also notes which pieces hold a `%`
+    // or a `+` and so need decoding.
+    let text = input.get(qs..end).unwrap_or("");
+    let bytes = text.as_bytes();
+    let decode = |from: usize, to: usize, escaped: bool| -> Option<Cow<'a, str>> {
+        let raw = text.get(from..to)?;
+        if escaped {
+            decode_escaped(raw).map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(raw))
         }
-        Ok::<(), ()>(())
-    })
-    .ok()
+    };
+    let mut i = 0;
+    loop {
+        let ks = i;
+        let mut key_escaped = false;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'&' | b'=' => break,
+                b'%' | b'+' => key_escaped = true,
+                _ => {}
+            }
+            i += 1;
+        }
+        let ke = i;
+        let (vs, ve, value_escaped, has_value) = if bytes.get(i) == Some(&b'=') {
+            i += 1;
+            let vs = i;
+            let mut escaped = false;
+            while let Some(&b) = bytes.get(i) {
+                match b {
+                    b'&' => break,
+                    b'%' | b'+' => escaped = true,
+                    _ => {}
+                }
+                i += 1;
+            }
+            (vs, i, escaped, true)
+        } else {
+            (ke, ke, false, false)
+        };
+        if ke > ks || has_value {
+            let key = decode(ks, ke, key_escaped)?;
+            let value = Text::unmapped(input, decode(vs, ve, value_escaped)?, qs + vs);
+            let uint = || {
+                let v = value.as_str().trim_matches(is_space);
+                if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                v.parse::<u64>().ok()
+            };
+            match key.as_ref() {
+                "q" => {
+                    let parts = condition::parts(&value, limits, |_, _| {}).ok()?;
+                    piece(Piece::Condition {
+                        text: value.into_cow(),
+                        parts,
+                    });
+                }
+                "limit" => piece(Piece::Limit(uint()?)),
+                "start" => piece(Piece::Start(uint()?)),
+                other => piece(Piece::Other {
+                    key: other,
+                    value: value.as_str(),
+                }),
+            }
+        }
+        if bytes.get(i) == Some(&b'&') {
+            i += 1;
+        } else {
+            return Some(());
+        }
+    }
 }
 
 /// grammar: `rest-param`, one `key=value` pair at raw offsets `key` and `value`.
@@ -677,5 +722,101 @@ mod tests {
                 max: 40
             }
         );
+    }
+
+    /// What [`scan`] reports, gathered: resource, (path, op, value) per condition, limit, start,
+    /// and the other pairs.
+    type Scanned = (
+        Option<String>,
+        Vec<(String, Op, Option<String>)>,
+        Option<u64>,
+        Option<u64>,
+        Vec<(String, String)>,
+    );
+
+    fn scanned(input: &str) -> Option<Scanned> {
+        let mut out: Scanned = (None, Vec::new(), None, None, Vec::new());
+        scan(input, &Limits::default(), |p| match p {
+            Piece::Resource(r) => out.0 = Some(r.to_owned()),
+            Piece::Condition { text, parts } => out.1.push((
+                text[parts.start..parts.path_end].to_owned(),
+                parts.op,
+                parts
+                    .has_value
+                    .then(|| text[parts.op_end..parts.end].to_owned()),
+            )),
+            Piece::Limit(n) => out.2 = Some(n),
+            Piece::Start(n) => out.3 = Some(n),
+            Piece::Other { key, value } => out.4.push((key.to_owned(), value.to_owned())),
+        })?;
+        Some(out)
+    }
+
+    /// `scan` reads what `parse` reads: where the parse succeeds, the scan does and agrees on the
+    /// resource, every condition's path, operator and value, `limit` and `start`; where the scan
+    /// refuses, the parse fails.
+    fn scan_agrees(input: &str) {
+        if super::super::detect(input) != Form::Rest {
+            return;
+        }
+        let parsed = parse(input, &Limits::default());
+        match (scanned(input), parsed) {
+            (Some(s), Ok(q)) => {
+                assert_eq!(
+                    s.0.as_deref(),
+                    q.resource.as_ref().map(|r| r.node.as_ref()),
+                    "{input}"
+                );
+                let conds: Vec<_> = q
+                    .conditions
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.path.dotted(),
+                            c.op.node,
+                            c.value.as_ref().map(|v| v.node.to_string()),
+                        )
+                    })
+                    .collect();
+                assert_eq!(s.1, conds, "{input}");
+                assert_eq!(s.2, q.limit.map(|l| l.node), "{input}");
+                assert_eq!(s.3, q.start.map(|l| l.node), "{input}");
+            }
+            (None, Ok(q)) => panic!("{input}: parsed as {q:?} but not scanned"),
+            (_, Err(_)) => {}
+        }
+    }
+
+    #[test]
+    fn scan_reads_what_parse_reads() {
+        for input in [
+            "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name",
+            "GET zstack/v1/vm-instances?q=name=vm1&&q=a+is+null&start=3&count=true",
+            "q=a%3Db=c&q=%20x%20=%20y&limit=%32",
+            "q=hostUuid=null&q=h!=null&q=x!=nul&q=u?=a,b,,c",
+            "vm-instances",
+            "vm-instances?",
+            "?q=a=1&&&",
+            "q&q=&=&limit= 7 ",
+        ] {
+            scan_agrees(input);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_scan_reads_what_parse_reads(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "q=", "q", "=", "&", "name", "vmNics.ip", ".", "!", "?", "~", "<", ">", "%25",
+                    "%3D", "%26", "%2", "%C3%A9", "%C3", "+", " ", ",", "null", "is", "not",
+                    "limit=", "start=", "7", "-1", "fields=", "sort=", "count=true", "x", "é",
+                    "vm-instances?", "GET /zstack/v1/hosts?", "%71=",
+                ]),
+                0..24,
+            )
+        ) {
+            scan_agrees(&parts.concat());
+        }
     }
 }
