@@ -214,31 +214,38 @@ pub(crate) fn scan<'a>(
             Some(Cow::Borrowed(raw))
         }
     };
+    // Byte classes: 1 needs decoding (`%`, `+`), 2 ends a value (`&`), 4 ends a key (`&`, `=`).
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'%' as usize] = 1;
+        t[b'+' as usize] = 1;
+        t[b'&' as usize] = 2 | 4;
+        t[b'=' as usize] = 4;
+        t
+    };
+    // Advances `i` to the first byte of class `stop` (or the end); true if a byte of class 1
+    // was passed.
+    let run = |i: &mut usize, stop: u8| {
+        let mut seen = 0;
+        while let Some(&b) = bytes.get(*i) {
+            let c = CLASS[b as usize];
+            if c & stop != 0 {
+                break;
+            }
+            seen |= c;
+            *i += 1;
+        }
+        seen & 1 != 0
+    };
     let mut i = 0;
     loop {
         let ks = i;
-        let mut key_escaped = false;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b'&' | b'=' => break,
-                b'%' | b'+' => key_escaped = true,
-                _ => {}
-            }
-            i += 1;
-        }
+        let key_escaped = run(&mut i, 4);
         let ke = i;
         let (vs, ve, value_escaped, has_value) = if bytes.get(i) == Some(&b'=') {
             i += 1;
             let vs = i;
-            let mut escaped = false;
-            while let Some(&b) = bytes.get(i) {
-                match b {
-                    b'&' => break,
-                    b'%' | b'+' => escaped = true,
-                    _ => {}
-                }
-                i += 1;
-            }
+            let escaped = run(&mut i, 2);
             (vs, i, escaped, true)
         } else {
             (ke, ke, false, false)
