@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 
 use crate::ast;
+use crate::cache::{CacheStats, ShapeCache};
 use crate::emit::{self, Dialect, Sql};
 use crate::error::{Error, Result};
 use crate::exec::{self, Reply};
@@ -16,13 +17,18 @@ use crate::resolve;
 use crate::schema::Schema;
 use crate::syntax;
 
-/// The query engine: a schema, its limits and options.
+/// The number of statement shapes an engine keeps compiled unless told otherwise.
+pub const DEFAULT_SHAPE_CACHE: usize = 1024;
+
+/// The query engine: a schema, its limits and options, and its statement-shape cache.
 #[derive(Debug, Clone)]
 pub struct Engine {
     /// The schema (shared, immutable).
     schema: Arc<Schema>,
     /// Resolver options (limits, path form).
     options: resolve::Options,
+    /// Compiled statement shapes (shared by clones); `None` when turned off.
+    cache: Option<Arc<ShapeCache>>,
 }
 
 /// Builds an [`Engine`] with non-default options.
@@ -32,9 +38,18 @@ pub struct EngineBuilder {
     schema: Option<Arc<Schema>>,
     /// Options being set.
     options: resolve::Options,
+    /// Entries of the statement-shape cache (`None`: the default).
+    shape_cache: Option<usize>,
 }
 
 impl EngineBuilder {
+    /// Sets how many statement shapes the engine keeps compiled ([`DEFAULT_SHAPE_CACHE`]; 0
+    /// turns the cache off, so every compile parses, resolves and emits).
+    pub fn shape_cache(&mut self, entries: usize) -> &mut EngineBuilder {
+        self.shape_cache = Some(entries);
+        self
+    }
+
     /// Uses this schema instead of the embedded ZStack one.
     pub fn schema(&mut self, schema: Schema) -> &mut EngineBuilder {
         self.schema = Some(Arc::new(schema));
@@ -63,9 +78,12 @@ impl EngineBuilder {
             Some(s) => s.clone(),
             None => Arc::new(Schema::zstack()?),
         };
+        let entries = self.shape_cache.unwrap_or(DEFAULT_SHAPE_CACHE);
+        let cache = (entries > 0).then(|| Arc::new(ShapeCache::new(entries, &schema)));
         Ok(Engine {
             schema,
             options: self.options,
+            cache,
         })
     }
 }
@@ -104,6 +122,16 @@ impl Engine {
         &self.options.limits
     }
 
+    /// The resolver options.
+    pub(crate) fn options(&self) -> &resolve::Options {
+        &self.options
+    }
+
+    /// Hits, misses and size of the statement-shape cache (all zero when it is turned off).
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.as_ref().map(|c| c.stats()).unwrap_or_default()
+    }
+
     /// Parses a query in any of the three forms.
     ///
     /// # Errors
@@ -130,7 +158,9 @@ impl Engine {
         resolve::resolve(&ast, resource, &self.schema, text, &self.options)
     }
 
-    /// Compiles a query to SQL for `dialect`.
+    /// Compiles a query to SQL for `dialect`. A query of a shape compiled before (the same query
+    /// but for its values) is answered from the statement-shape cache: its values are typed and
+    /// bound into the cached SQL, with the same result and the same errors as a full compile.
     ///
     /// ```
     /// use zstack_query::{Dialect, Engine, plan::Param};
@@ -147,6 +177,22 @@ impl Engine {
     /// # Errors
     /// Any syntax or resolution error, with its span in `text`.
     pub fn compile(&self, resource: Option<&str>, text: &str, dialect: Dialect) -> Result<Sql> {
+        match &self.cache {
+            Some(cache) => cache.compile(self, resource, text, dialect),
+            None => self.compile_uncached(resource, text, dialect),
+        }
+    }
+
+    /// Compiles without the statement-shape cache: parse, resolve, emit.
+    ///
+    /// # Errors
+    /// As [`Engine::compile`].
+    pub fn compile_uncached(
+        &self,
+        resource: Option<&str>,
+        text: &str,
+        dialect: Dialect,
+    ) -> Result<Sql> {
         let plan = self.plan(resource, text)?;
         Ok(emit::emit(&plan, &self.schema, dialect))
     }

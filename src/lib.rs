@@ -66,6 +66,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod ast;
+mod cache;
 pub mod emit;
 mod engine;
 pub mod error;
@@ -80,8 +81,9 @@ pub mod server;
 mod suggest;
 pub mod syntax;
 
+pub use cache::CacheStats;
 pub use emit::{Dialect, Sql};
-pub use engine::{Engine, EngineBuilder};
+pub use engine::{DEFAULT_SHAPE_CACHE, Engine, EngineBuilder};
 pub use error::{Error, ErrorKind, Limit, Span};
 pub use exec::Reply;
 pub use limits::{DEFAULT_LIMIT, Limits};

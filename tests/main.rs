@@ -19,6 +19,10 @@ mod oracle;
 // suite only).
 #[cfg_attr(not(feature = "live-db"), allow(dead_code))]
 mod rows;
+// The statement-shape cache agrees with full compiles.
+mod cache;
+// SQLite plans: indexed conditions are index searches.
+mod plans;
 // Semantics checked against the demo database by independent SQL.
 mod semantics;
 // Regressions: fuzz inputs and fixed bugs, replayed.

@@ -6,6 +6,7 @@
 
 mod dialect;
 
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use sea_query::{
@@ -63,6 +64,11 @@ pub struct Sql {
     pub columns: Vec<OutColumn>,
     /// What the main statement returns.
     pub shape: Shape,
+    /// For each WHERE placeholder, in order, the ordinal of the plan value it binds (the values
+    /// of the plan's tests in scope order: predicates, then sub-scopes; IN items one by one). A
+    /// dialect may bind one value twice (MySQL's exact text comparison); the statement-shape cache
+    /// re-binds new values through this map.
+    pub(crate) where_origins: Vec<u32>,
 }
 
 /// Table aliases: `t{scope}` for a scope's first table, `t{scope}_{level}` for the tables of its
@@ -115,6 +121,8 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
         schema,
         dialect,
         next_scope: 0,
+        ordinal: Cell::new(0),
+        origins: RefCell::new(Vec::new()),
     };
     let (mut stmt, tables) = e.select_from(plan.root.resource);
     let cond = e.scope_condition(&plan.root, &tables);
@@ -179,19 +187,15 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             )
         }
     };
-    for e in &cond {
-        stmt.and_or_where(LogicalChainOper::And(e.clone()));
-    }
     let count =
         (plan.reply_with_count || matches!(shape, Shape::Groups { as_counts: true })).then(|| {
             let mut c = Query::select();
             e.add_tables(&mut c, &tables);
             c.expr_as(Func::count(Expr::col(Asterisk)), "count");
-            for e in cond {
-                c.and_or_where(LogicalChainOper::And(e));
-            }
+            where_all(&mut c, cond.clone());
             e.statement(&c)
         });
+    where_all(&mut stmt, cond);
     if shape != Shape::Count {
         e.order(&mut stmt, plan, &tables);
         stmt.limit(plan.limit);
@@ -205,6 +209,7 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
         count,
         columns,
         shape,
+        where_origins: e.origins.into_inner(),
     }
 }
 
@@ -213,6 +218,10 @@ struct Emitter<'s> {
     dialect: Dialect,
     /// The next scope number (for aliases).
     next_scope: usize,
+    /// The next plan value's ordinal (see [`Sql::where_origins`]).
+    ordinal: Cell<u32>,
+    /// The plan value behind each WHERE placeholder so far.
+    origins: RefCell<Vec<u32>>,
 }
 
 impl Emitter<'_> {
@@ -267,11 +276,9 @@ impl Emitter<'_> {
     }
 
     fn pk_column(&self, r: ResourceId) -> &'static str {
-        let pk = self.schema.resource(r).primary_key;
-        self.schema.field(r, pk).map_or(pk, |f| f.field.column)
+        self.schema.pk_column(r)
     }
 
-    /// The AND of a scope's predicates and its sub-scopes' semi-joins.
     /// A scope's predicates and its sub-scopes' semi-joins, to be ANDed. A flat list, added with
     /// `and_where` one by one: sea-query renders such a chain iteratively, while one `Condition`
     /// becomes a left-deep tree whose rendering recursion overflows a thread's stack at ~1,000
@@ -284,9 +291,7 @@ impl Emitter<'_> {
         for (hop, child) in &scope.children {
             let (mut sub, sub_tables) = self.select_from(child.resource);
             sub.column((sub_tables.alias_of(hop.remote.0), hop.remote.1));
-            for e in self.scope_condition(child, &sub_tables) {
-                sub.and_or_where(LogicalChainOper::And(e));
-            }
+            where_all(&mut sub, self.scope_condition(child, &sub_tables));
             out.push(Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub));
         }
         out
@@ -308,11 +313,12 @@ impl Emitter<'_> {
                         .schema
                         .field(s.resource, s.column)
                         .map_or(s.resource, |f| f.owner);
-                    sub.and_where(self.test(
+                    let t = self.test(
                         Expr::col((st.alias_of(value_owner), s.column)),
                         &column.ty,
                         test,
-                    ));
+                    );
+                    where_all(&mut sub, vec![t]);
                     Expr::col((tables.alias_of(column.owner), self.pk_column(column.owner)))
                         .in_subquery(sub)
                 }
@@ -331,10 +337,11 @@ impl Emitter<'_> {
                 sub.from_as(table.table(), a.clone())
                     .column((a.clone(), "resourceUuid"));
                 // NOT IN with a NULL in the list is never true: keep NULLs out.
-                sub.and_where(Expr::col((a.clone(), "resourceUuid")).is_not_null());
+                let mut cond = Expr::col((a.clone(), "resourceUuid")).is_not_null();
                 if let Some(t) = test {
-                    sub.and_where(self.test(Expr::col((a, "tag")), &FieldType::String, t));
+                    cond = cond.and(self.test(Expr::col((a, "tag")), &FieldType::String, t));
                 }
+                where_all(&mut sub, vec![cond]);
                 let pk = Expr::col((
                     tables.alias_of(resource_root(self.schema, resource)),
                     self.pk_column(resource),
@@ -376,8 +383,33 @@ impl Emitter<'_> {
     /// enums are bound in their canonical spelling, so `=` and `IN` on them compare plainly, while
     /// ranges and LIKE fold them like strings. docs/dialects.md explains each dialect's form.
     fn test(&self, col: Expr, ty: &FieldType, test: &Test) -> Expr {
+        // The plan values of this test take the next ordinals; every placeholder made for one
+        // of them is recorded, in the order sea-query renders them (a value bound twice, such as
+        // MySQL's `col = ? AND CAST(LOWER(col) AS BINARY) = CAST(LOWER(?) AS BINARY)`, repeats
+        // its ordinal; an IN list bound twice repeats the list).
+        let first = self.ordinal.get();
+        let values = match test {
+            Test::Compare(..) | Test::Like { .. } => 1,
+            Test::In { values, .. } => values.len() as u32,
+            Test::Null { .. } => 0,
+        };
+        self.ordinal.set(first + values);
+        let made = Cell::new(0u32);
+        let expr = self.test_expr(col, ty, test, &made);
+        if values > 0 {
+            let mut origins = self.origins.borrow_mut();
+            for i in 0..made.get() {
+                origins.push(first + i % values);
+            }
+        }
+        expr
+    }
+
+    /// [`Emitter::test`]'s expression; `made` counts the value placeholders it creates.
+    fn test_expr(&self, col: Expr, ty: &FieldType, test: &Test, made: &Cell<u32>) -> Expr {
         let fold = self.dialect.case_fold();
         let val = |p: &Param| -> Expr {
+            made.set(made.get() + 1);
             let v = Expr::val(value_of(p));
             match (p, self.dialect.timestamp_cast()) {
                 (Param::Timestamp(_), Some(t)) => v.cast_as(t),
@@ -459,6 +491,7 @@ impl Emitter<'_> {
                 } else {
                     (target, Expr::val(pattern.as_str()))
                 };
+                made.set(made.get() + 1);
                 target.binary(op, pattern.binary(BinOper::Escape, escape))
             }
             Test::Null { negated: false } => col.is_null(),
@@ -555,9 +588,12 @@ impl Emitter<'_> {
             } else {
                 outer_tables[i - 1].alias_of(hop.local.0)
             };
-            sub.and_where(
-                Expr::col((t.alias_of(hop.remote.0), hop.remote.1))
-                    .equals((parent_alias, hop.local.1)),
+            where_all(
+                &mut sub,
+                vec![
+                    Expr::col((t.alias_of(hop.remote.0), hop.remote.1))
+                        .equals((parent_alias, hop.local.1)),
+                ],
             );
             inner = Some(sub);
         }
@@ -570,6 +606,17 @@ impl Emitter<'_> {
             }
             _ => sub,
         }
+    }
+}
+
+/// `a AND b`, as sea-query's `Condition::all()` renders it (a left-deep tree of `AND`s).
+/// `WHERE c1 AND c2 …` as a flat chain: sea-query renders a chain iteratively, while one
+/// `Condition` (or a left-deep `a.and(b)` tree) recurses once per condition and overflows a
+/// thread's stack at ~1,000 conditions; a `Condition` is also cloned whole, subqueries included,
+/// each time it is rendered.
+fn where_all(stmt: &mut SelectStatement, cond: Vec<Expr>) {
+    for c in cond {
+        stmt.and_or_where(LogicalChainOper::And(c));
     }
 }
 

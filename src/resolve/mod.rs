@@ -50,8 +50,75 @@ pub fn resolve(
         options,
         notes: Vec::new(),
         switches: HashMap::new(),
+        slots: None,
+        index: 0,
     }
     .run(query, resource)
+}
+
+/// [`resolve`], also telling how each condition value became a parameter (for the statement-shape
+/// cache, which re-types new values into a cached statement).
+pub(crate) fn resolve_traced(
+    query: &ast::Query<'_>,
+    resource: Option<&str>,
+    schema: &Schema,
+    input: &str,
+    options: &Options,
+) -> Result<(plan::Query, Vec<Slot>)> {
+    let mut r = Resolver {
+        schema,
+        input,
+        options,
+        notes: Vec::new(),
+        switches: HashMap::new(),
+        slots: Some(Vec::new()),
+        index: 0,
+    };
+    let plan = r.run_mut(query, resource)?;
+    Ok((plan, r.slots.unwrap_or_default()))
+}
+
+/// How one value (or IN-list item) of a condition became a parameter of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Slot {
+    /// The condition's index in the query.
+    pub(crate) condition: usize,
+    /// The condition's span, which its predicate keeps.
+    pub(crate) span: Span,
+    /// The IN-list item, or `None` for the whole value.
+    pub(crate) item: Option<usize>,
+    /// How the text becomes the parameter.
+    pub(crate) kind: SlotKind,
+}
+
+/// How a value's text becomes a parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum SlotKind {
+    /// Typed as a field of this type (`field` names it in errors).
+    Typed {
+        /// The type.
+        ty: FieldType,
+        /// The field.
+        field: &'static str,
+    },
+    /// Taken as text (tag tests).
+    Text,
+    /// A LIKE pattern.
+    Like,
+}
+
+impl SlotKind {
+    /// The parameter for `text`, exactly as resolution makes it, or `None` where resolution
+    /// reports an error.
+    pub(crate) fn param(&self, text: &str) -> Option<Param> {
+        match self {
+            SlotKind::Typed { ty, field } => {
+                value::typed(text, ty, field, Span::default(), "").ok()
+            }
+            SlotKind::Text => Some(Param::Text(text.to_owned())),
+            SlotKind::Like => Some(Param::Text(like_pattern(text))),
+        }
+    }
 }
 
 /// One resolution, holding what every step needs.
@@ -62,6 +129,10 @@ struct Resolver<'s> {
     notes: Vec<Note>,
     /// Type switches below the root: written hop prefix (`host`) → the child it selects.
     switches: HashMap<String, ResourceId>,
+    /// Where each parameter came from, when traced.
+    slots: Option<Vec<Slot>>,
+    /// The condition being resolved.
+    index: usize,
 }
 
 /// A path bound to hops: the hops (with the resource each reaches) and the last segment.
@@ -79,6 +150,10 @@ impl<'s> Resolver<'s> {
     }
 
     fn run(mut self, q: &ast::Query<'_>, resource: Option<&str>) -> Result<plan::Query> {
+        self.run_mut(q, resource)
+    }
+
+    fn run_mut(&mut self, q: &ast::Query<'_>, resource: Option<&str>) -> Result<plan::Query> {
         let requested = self.resource(q, resource)?;
         let limits = &self.options.limits;
         if q.conditions.len() > limits.max_conditions {
@@ -93,7 +168,8 @@ impl<'s> Resolver<'s> {
         let root_resource = self.type_switch(q, requested);
         self.nested_type_switches(q, root_resource);
         let mut root = Scope::new(root_resource);
-        for c in &q.conditions {
+        for (i, c) in q.conditions.iter().enumerate() {
+            self.index = i;
             self.condition(c, &mut root)?;
         }
         let output = self.output(q, root_resource)?;
@@ -125,8 +201,36 @@ impl<'s> Resolver<'s> {
             start: q.start.as_ref().map_or(0, |s| s.node),
             reply_with_count: q.reply_with_count.as_ref().is_some_and(|c| c.node)
                 && !q.count.as_ref().is_some_and(|c| c.node),
-            notes: self.notes,
+            notes: std::mem::take(&mut self.notes),
         })
+    }
+
+    /// Records how the values of `test` (on condition `c`) became parameters, when traced.
+    fn trace(&mut self, c: &ast::Condition<'_>, test: &Test, kind: impl Fn() -> SlotKind) {
+        let Some(slots) = &mut self.slots else {
+            return;
+        };
+        let mut slot = |item| {
+            slots.push(Slot {
+                condition: self.index,
+                span: c.span,
+                item,
+                kind: kind(),
+            });
+        };
+        match test {
+            Test::Compare(..) => slot(None),
+            Test::In { values, .. } => (0..values.len()).for_each(|i| slot(Some(i))),
+            Test::Like { .. } => {
+                slots.push(Slot {
+                    condition: self.index,
+                    span: c.span,
+                    item: None,
+                    kind: SlotKind::Like,
+                });
+            }
+            Test::Null { .. } => {}
+        }
     }
 
     /// The resource named by the text or by the caller.
@@ -246,7 +350,7 @@ impl<'s> Resolver<'s> {
             .rev()
             .map(|(i, s)| (s.node.as_ref(), s.span, Some(i)))
             .collect();
-        let mut hops: Vec<(Hop, ResourceId)> = Vec::new();
+        let mut hops: Vec<(Hop, ResourceId)> = Vec::with_capacity(hop_segs.len());
         let mut cur = from;
         let mut expansions = 0;
         while let Some((name, span, written)) = pending.pop() {
@@ -261,15 +365,13 @@ impl<'s> Resolver<'s> {
                     )
                     .with_hint(format!("a path may cross at most {max} relations")));
             }
-            if let Some(rel) = self.schema.relation(cur, name) {
-                let local_owner = self.owner_of(cur, rel.local_key);
-                let remote_owner = self.owner_of(rel.target, rel.remote_key);
+            if let Some((rel, keys)) = self.schema.hop(cur, name) {
                 hops.push((
                     Hop {
                         name: rel.name,
                         cardinality: rel.cardinality,
-                        local: (local_owner.0, local_owner.1),
-                        remote: (remote_owner.0, remote_owner.1),
+                        local: keys.local,
+                        remote: keys.remote,
                     },
                     rel.target,
                 ));
@@ -312,14 +414,6 @@ impl<'s> Resolver<'s> {
             at: cur,
             last,
         })
-    }
-
-    /// The resource (self or ancestor) holding native field `name`, and its column.
-    fn owner_of(&self, id: ResourceId, name: &str) -> (ResourceId, &'static str) {
-        // Validated at schema load: keys are native fields.
-        self.schema
-            .field(id, name)
-            .map_or((id, ""), |f| (f.owner, f.field.column))
     }
 
     fn unknown_relation(
@@ -401,7 +495,6 @@ impl<'s> Resolver<'s> {
     fn condition(&mut self, c: &ast::Condition<'_>, root: &mut Scope) -> Result<()> {
         let bound = self.bind(&c.path, root.resource)?;
         let Bound { mut hops, at, last } = bound;
-        let dotted = c.path.dotted();
         let (predicate, hops_after) = if last.node == SYSTEM_TAG || last.node == USER_TAG {
             let table = if last.node == SYSTEM_TAG {
                 TagTable::System
@@ -419,7 +512,11 @@ impl<'s> Resolver<'s> {
                     )
                     .with_hint("this resource has no tags"));
             }
-            (self.tag_predicate(c, table)?, hops)
+            let predicate = self.tag_predicate(c, table)?;
+            if let Predicate::Tag { test: Some(t), .. } = &predicate {
+                self.trace(c, t, || SlotKind::Text);
+            }
+            (predicate, hops)
         } else {
             let Some(f) = self.schema.field(at, &last.node) else {
                 return Err(self.unknown_field(at, last, &c.path));
@@ -432,6 +529,10 @@ impl<'s> Resolver<'s> {
                 stored_in: f.field.stored_in.clone(),
             };
             let test = self.test(c, &column)?;
+            self.trace(c, &test, || SlotKind::Typed {
+                ty: column.ty.clone(),
+                field: column.field,
+            });
             // Redundant last hop (design.md): `zone.uuid=X` → `zoneUuid = X`, to-one only, and not
             // for null tests, whose meaning it would change (no zone vs a zone without uuid).
             if let Some((hop, _)) = hops.last()
@@ -457,7 +558,7 @@ impl<'s> Resolver<'s> {
                     stored_in: None,
                 };
                 self.notes.push(Note::LastHopCollapsed {
-                    path: dotted.clone(),
+                    path: c.path.dotted(),
                     column: hop.local.1,
                 });
             }
@@ -470,7 +571,7 @@ impl<'s> Resolver<'s> {
                 hops,
             )
         };
-        let hops = self.remove_round_trips(hops_after, root.resource, &dotted);
+        let hops = self.remove_round_trips(hops_after, root.resource, &c.path);
         self.insert(root, &hops.kept, predicate);
         for exists in hops.exists {
             self.insert_exists(root, &exists);
@@ -620,7 +721,9 @@ impl<'s> Resolver<'s> {
         mut item: impl FnMut(&str, Span) -> Result<Param>,
     ) -> Result<Vec<Param>> {
         let max = self.options.limits.max_in_list;
-        let mut out = Vec::new();
+        // Sized once: at most `max + 1` items are ever pushed.
+        let items = text.bytes().filter(|b| *b == b',').count() + 1;
+        let mut out = Vec::with_capacity(items.min(max + 1));
         let mut offset = 0;
         for part in text.split(',') {
             if out.len() >= max {
@@ -706,7 +809,7 @@ impl<'s> Resolver<'s> {
         &mut self,
         mut hops: Vec<(Hop, ResourceId)>,
         root: ResourceId,
-        dotted: &str,
+        path: &ast::Path<'_>,
     ) -> Trimmed {
         let mut exists = Vec::new();
         let mut i = 0;
@@ -721,7 +824,7 @@ impl<'s> Resolver<'s> {
                 && a.local.0 == b.remote.0;
             if is_inverse {
                 self.notes.push(Note::CycleRemoved {
-                    path: dotted.into(),
+                    path: path.dotted(),
                     hops: format!("{}.{}", a.name, b.name),
                 });
                 let mut ex: Vec<(Hop, ResourceId)> = hops[..=i].to_vec();
@@ -735,16 +838,13 @@ impl<'s> Resolver<'s> {
             i += 1;
         }
         // Meaningful revisits (kept), for explain.
-        let mut seen = vec![root];
-        for (hop, r) in &hops {
-            if seen.contains(r) {
+        for (i, (_, r)) in hops.iter().enumerate() {
+            if *r == root || hops[..i].iter().any(|(_, earlier)| earlier == r) {
                 self.notes.push(Note::CycleKept {
-                    path: dotted.into(),
+                    path: path.dotted(),
                     resource: self.schema.resource(*r).name,
                 });
-                let _ = hop;
             }
-            seen.push(*r);
         }
         Trimmed { kept: hops, exists }
     }

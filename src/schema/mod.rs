@@ -209,9 +209,42 @@ pub struct Schema {
     /// Name → id.
     by_name: HashMap<&'static str, ResourceId>,
     /// Query API, REST path, name and inventory (all lowercased) → id, for [`Schema::lookup`].
-    by_alias: HashMap<String, ResourceId>,
+    by_alias: HashMap<String, ResourceId, Hasher>,
+    /// Per resource, the lookups by name over its lineage (built last; empty while loading).
+    index: Vec<Index>,
     /// The relation graph.
     graph: RelationGraph,
+}
+
+/// The hasher of the schema's maps: fast on short names, and fixed, so a schema behaves the same
+/// in every process.
+type Hasher = foldhash::fast::FixedState;
+
+/// A relation found by [`Schema::hop`], with its keys resolved to the tables holding them.
+#[derive(Clone, Copy, Debug)]
+pub struct Hop {
+    /// The resource declaring the relation.
+    owner: ResourceId,
+    /// Its index in that resource's relations.
+    at: u32,
+    /// The local key: the resource (self or ancestor) whose table holds it, and its column.
+    pub local: (ResourceId, &'static str),
+    /// The remote key, likewise on the target's side.
+    pub remote: (ResourceId, &'static str),
+}
+
+/// One resource's names, resolved over its lineage as [`Schema::field`], [`Schema::relation`] and
+/// [`Schema::alias`] define (the nearest definition wins): name → (resource defining it, index in
+/// that resource's list).
+#[derive(Debug, Default)]
+struct Index {
+    fields: HashMap<&'static str, (ResourceId, u32), Hasher>,
+    relations: HashMap<&'static str, Hop, Hasher>,
+    aliases: HashMap<&'static str, (ResourceId, u32), Hasher>,
+    /// Every field, ancestors' first (the order of [`Schema::all_fields`]).
+    all_fields: Vec<(ResourceId, u32)>,
+    /// The primary key's column.
+    pk_column: &'static str,
 }
 
 /// Interns a name for the life of the process. Each distinct name is allocated once, however many
@@ -415,7 +448,8 @@ impl Schema {
         let mut schema = Schema {
             resources,
             by_name,
-            by_alias: HashMap::new(),
+            by_alias: HashMap::default(),
+            index: Vec::new(),
             graph: RelationGraph::default(),
         };
         // Pass 2: everything that needs other resources' fields.
@@ -552,7 +586,56 @@ impl Schema {
             }
         }
         schema.graph = RelationGraph::build(&schema.resources);
+        schema.index = (0..schema.resources.len())
+            .map(|i| schema.build_index(ResourceId(i as u32)))
+            .collect();
         Ok(schema)
+    }
+
+    /// The lookups of `id`, computed by the linear searches they replace.
+    fn build_index(&self, id: ResourceId) -> Index {
+        let mut index = Index::default();
+        // Nearest first: an entry already present is a nearer definition.
+        for r in self.lineage(id) {
+            let res = &self.resources[r.idx()];
+            for (i, f) in res.fields.iter().enumerate() {
+                index.fields.entry(f.name).or_insert((r, i as u32));
+            }
+            for (i, x) in res.relations.iter().enumerate() {
+                let key = |at: ResourceId, name: &'static str| {
+                    self.field(at, name)
+                        .map_or((at, ""), |f| (f.owner, f.field.column))
+                };
+                index.relations.entry(x.name).or_insert(Hop {
+                    owner: r,
+                    at: i as u32,
+                    // The local key is looked up from the resource asking, as the resolver does.
+                    local: key(id, x.local_key),
+                    remote: key(x.target, x.remote_key),
+                });
+            }
+            for (i, a) in res.aliases.iter().enumerate() {
+                index.aliases.entry(a.name).or_insert((r, i as u32));
+            }
+        }
+        index.all_fields = self
+            .all_fields_linear(id)
+            .iter()
+            .map(|f| {
+                let owner = &self.resources[f.owner.idx()];
+                let at = owner
+                    .fields
+                    .iter()
+                    .position(|g| std::ptr::eq(g, f.field))
+                    .unwrap_or(0);
+                (f.owner, at as u32)
+            })
+            .collect();
+        let r = &self.resources[id.idx()];
+        index.pk_column = self
+            .field(id, r.primary_key)
+            .map_or(r.primary_key, |f| f.field.column);
+        index
     }
 
     /// Follows an alias path from `from`, expanding nested aliases; returns the resource reached.
@@ -619,6 +702,13 @@ impl Schema {
 
     /// The field `name` of `id` or of its nearest ancestor that has it.
     pub fn field(&self, id: ResourceId, name: &str) -> Option<FieldRef<'_>> {
+        if let Some(index) = self.index.get(id.idx()) {
+            let &(owner, i) = index.fields.get(name)?;
+            return self.resources[owner.idx()]
+                .fields
+                .get(i as usize)
+                .map(|field| FieldRef { owner, field });
+        }
         self.lineage(id).find_map(|r| {
             self.resources[r.idx()]
                 .fields
@@ -634,8 +724,34 @@ impl Schema {
             .map_or_else(|| intern(name), |f| f.field.column)
     }
 
+    /// The column of `id`'s primary key.
+    pub fn pk_column(&self, id: ResourceId) -> &'static str {
+        match self.index.get(id.idx()) {
+            Some(index) => index.pk_column,
+            None => {
+                let pk = self.resources[id.idx()].primary_key;
+                self.field(id, pk).map_or(pk, |f| f.field.column)
+            }
+        }
+    }
+
     /// Every field of `id`, ancestors' first (the order of a reply).
     pub fn all_fields(&self, id: ResourceId) -> Vec<FieldRef<'_>> {
+        match self.index.get(id.idx()) {
+            Some(index) => index
+                .all_fields
+                .iter()
+                .filter_map(|&(owner, i)| {
+                    let field = self.resources[owner.idx()].fields.get(i as usize)?;
+                    Some(FieldRef { owner, field })
+                })
+                .collect(),
+            None => self.all_fields_linear(id),
+        }
+    }
+
+    /// [`Schema::all_fields`] by search.
+    fn all_fields_linear(&self, id: ResourceId) -> Vec<FieldRef<'_>> {
         let mut chain: Vec<ResourceId> = self.lineage(id).collect();
         chain.reverse();
         let mut out: Vec<FieldRef<'_>> = Vec::new();
@@ -654,12 +770,44 @@ impl Schema {
     /// The relation `name` of `id` or of its nearest ancestor (a child's own relation wins over the
     /// parent's, unlike ZStack's metadata merge, reference/zstack-semantics.md Q22).
     pub fn relation(&self, id: ResourceId, name: &str) -> Option<&Relation> {
+        if let Some(index) = self.index.get(id.idx()) {
+            let h = index.relations.get(name)?;
+            return self.resources[h.owner.idx()].relations.get(h.at as usize);
+        }
         self.lineage(id).find_map(|r| {
             self.resources[r.idx()]
                 .relations
                 .iter()
                 .find(|x| x.name == name)
         })
+    }
+
+    /// The relation `name` of `id` (as [`Schema::relation`]) with its keys' owners and columns:
+    /// the local key as a field of `id`, the remote key as a field of the target.
+    pub fn hop(&self, id: ResourceId, name: &str) -> Option<(&Relation, Hop)> {
+        match self.index.get(id.idx()) {
+            Some(index) => {
+                let h = *index.relations.get(name)?;
+                Some((
+                    self.resources[h.owner.idx()].relations.get(h.at as usize)?,
+                    h,
+                ))
+            }
+            None => {
+                let rel = self.relation(id, name)?;
+                let key = |at: ResourceId, name: &str| {
+                    self.field(at, name)
+                        .map_or((at, ""), |f| (f.owner, f.field.column))
+                };
+                let hop = Hop {
+                    owner: rel.owner,
+                    at: 0,
+                    local: key(id, rel.local_key),
+                    remote: key(rel.target, rel.remote_key),
+                };
+                Some((rel, hop))
+            }
+        }
     }
 
     /// Every relation of `id`, own first, then inherited ones not shadowed.
@@ -677,6 +825,10 @@ impl Schema {
 
     /// The alias `name` of `id` or of its nearest ancestor.
     pub fn alias(&self, id: ResourceId, name: &str) -> Option<&Alias> {
+        if let Some(index) = self.index.get(id.idx()) {
+            let &(owner, i) = index.aliases.get(name)?;
+            return self.resources[owner.idx()].aliases.get(i as usize);
+        }
         self.lineage(id).find_map(|r| {
             self.resources[r.idx()]
                 .aliases
@@ -747,4 +899,58 @@ fn collect_toml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> Res
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexed lookups give what the linear searches over the lineage give, for every resource
+    /// and every name of the schema (and names of none).
+    #[test]
+    fn indexes_agree_with_the_lineage_search() {
+        let indexed = Schema::zstack().expect("the embedded schema loads");
+        let mut linear = Schema::zstack().expect("the embedded schema loads");
+        linear.index = Vec::new();
+        let mut names: Vec<&str> = vec!["", "nosuch", "UUID"];
+        for r in indexed.resources() {
+            names.extend(r.fields.iter().map(|f| f.name));
+            names.extend(r.relations.iter().map(|x| x.name));
+            names.extend(r.aliases.iter().map(|a| a.name));
+        }
+        names.sort_unstable();
+        names.dedup();
+        let field = |s: &Schema, id, n| s.field(id, n).map(|f| (f.owner, f.field.clone()));
+        for r in indexed.resources() {
+            let id = r.id;
+            for n in &names {
+                assert_eq!(
+                    field(&indexed, id, n),
+                    field(&linear, id, n),
+                    "{} {n}",
+                    r.name
+                );
+                assert_eq!(
+                    indexed.relation(id, n),
+                    linear.relation(id, n),
+                    "{} {n}",
+                    r.name
+                );
+                let hop = |s: &Schema| {
+                    s.hop(id, n)
+                        .map(|(rel, h)| (rel.clone(), h.local, h.remote))
+                };
+                assert_eq!(hop(&indexed), hop(&linear), "{} {n}", r.name);
+                assert_eq!(indexed.alias(id, n), linear.alias(id, n), "{} {n}", r.name);
+            }
+            let all = |s: &Schema| {
+                s.all_fields(id)
+                    .iter()
+                    .map(|f| (f.owner, f.field.name))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(all(&indexed), all(&linear), "{}", r.name);
+            assert_eq!(indexed.pk_column(id), linear.pk_column(id), "{}", r.name);
+        }
+    }
 }

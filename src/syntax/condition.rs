@@ -7,9 +7,9 @@
 //! mis-splits `description=a>=b` (zstack-semantics.md §1.2).
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take_while};
-use nom::character::complete::{multispace1, satisfy};
-use nom::combinator::{recognize, value};
+use nom::bytes::complete::tag_no_case;
+use nom::character::complete::multispace1;
+use nom::combinator::value;
 use nom::{IResult, Parser};
 
 use super::decode::Text;
@@ -48,13 +48,24 @@ pub(crate) fn is_op_start(c: char) -> bool {
     matches!(c, '=' | '!' | '?' | '~' | '<' | '>')
 }
 
-/// grammar: `ident` = `[A-Za-z_][A-Za-z0-9_]*`.
+/// grammar: `ident` = `[A-Za-z_][A-Za-z0-9_]*` (by bytes: every byte of an ident is ASCII).
 fn ident(i: &str) -> Res<'_, &str> {
-    recognize((
-        satisfy(|c| c.is_ascii_alphabetic() || c == '_'),
-        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_'),
-    ))
-    .parse(i)
+    let b = i.as_bytes();
+    if !b
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+    {
+        return Err(nom::Err::Error(()));
+    }
+    let n = b
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .unwrap_or(b.len());
+    // `n` follows ASCII bytes only, so it is a character boundary.
+    match (i.get(n..), i.get(..n)) {
+        (Some(rest), Some(name)) => Ok((rest, name)),
+        _ => Err(nom::Err::Error(())),
+    }
 }
 
 /// True when all of `s` is one `ident`.
@@ -62,22 +73,27 @@ pub(crate) fn is_ident(s: &str) -> bool {
     matches!(ident(s), Ok(("", _)))
 }
 
-/// grammar: `operator`. The alternatives are tried longest first, so at one position the longest token wins
-/// (`!?=` before `!=`, `>=` before `>`, `?=` before `=`).
+/// grammar: `operator`. The longest token at the position wins (`!?=` before `!=`, `>=` before `>`,
+/// `?=` before `=`).
 pub(crate) fn operator(i: &str) -> Res<'_, Op> {
-    alt((
-        value(Op::NotIn, tag("!?=")),
-        value(Op::NotLike, tag("!~=")),
-        value(Op::Ne, tag("!=")),
-        value(Op::Ge, tag(">=")),
-        value(Op::Le, tag("<=")),
-        value(Op::In, tag("?=")),
-        value(Op::Like, tag("~=")),
-        value(Op::Eq, tag("=")),
-        value(Op::Gt, tag(">")),
-        value(Op::Lt, tag("<")),
-    ))
-    .parse(i)
+    let (op, len) = match i.as_bytes() {
+        [b'!', b'?', b'=', ..] => (Op::NotIn, 3),
+        [b'!', b'~', b'=', ..] => (Op::NotLike, 3),
+        [b'!', b'=', ..] => (Op::Ne, 2),
+        [b'>', b'=', ..] => (Op::Ge, 2),
+        [b'<', b'=', ..] => (Op::Le, 2),
+        [b'?', b'=', ..] => (Op::In, 2),
+        [b'~', b'=', ..] => (Op::Like, 2),
+        [b'=', ..] => (Op::Eq, 1),
+        [b'>', ..] => (Op::Gt, 1),
+        [b'<', ..] => (Op::Lt, 1),
+        _ => return Err(nom::Err::Error(())),
+    };
+    // The token is ASCII, so `len` is a character boundary.
+    match i.get(len..) {
+        Some(rest) => Ok((rest, op)),
+        None => Err(nom::Err::Error(())),
+    }
 }
 
 /// grammar: `null-test` = `is null` | `is not null` | `not null`, case-insensitive, blanks between the words.
@@ -130,17 +146,37 @@ fn path_prefix<'a>(
     mode: Mode,
 ) -> Result<(Path<'a>, usize), Error> {
     let mut segments = Vec::with_capacity(2);
+    let end = walk_path(t, s, start, mode, |a, b| {
+        segments.push(Spanned::new(t.slice(a, b), t.span(a, b)));
+    })?;
+    Ok((
+        Path {
+            segments,
+            span: t.span(start, end),
+        },
+        end,
+    ))
+}
+
+/// grammar: `path`, as [`path_prefix`] reads it, handing each segment's `(start, end)` to `segment`
+/// instead of building the [`Path`]. Returns where the path ends.
+fn walk_path(
+    t: &Text<'_>,
+    s: &str,
+    start: usize,
+    mode: Mode,
+    mut segment: impl FnMut(usize, usize),
+) -> Result<usize, Error> {
     let mut pos = start;
+    let mut segments = 0usize;
     loop {
         let rest = s.get(pos..).unwrap_or("");
         match ident(rest) {
             Ok((after, name)) => {
                 let seg_start = pos;
                 pos += name.len();
-                segments.push(Spanned::new(
-                    t.slice(seg_start, pos),
-                    t.span(seg_start, pos),
-                ));
+                segment(seg_start, pos);
+                segments += 1;
                 match after.chars().next() {
                     Some('.') => pos += 1,
                     Some(c) if !mode.ends_path(c) => return Err(bad_word(t, s, seg_start, mode)),
@@ -150,10 +186,10 @@ fn path_prefix<'a>(
             Err(_) => {
                 let next = rest.chars().next();
                 let missing = next.is_none_or(|c| c == '.' || mode.ends_path(c));
-                return Err(if next == Some('.') && segments.is_empty() {
+                return Err(if next == Some('.') && segments == 0 {
                     t.error(ErrorKind::SyntaxInvalidPath, pos, pos + 1)
                         .with_hint("a path starts with a name, not `.`")
-                } else if missing && !segments.is_empty() {
+                } else if missing && segments > 0 {
                     // `a.` or `a..b`: the dot before the missing name.
                     t.error(ErrorKind::SyntaxInvalidPath, pos - 1, pos)
                         .with_hint("a `.` must be followed by a name")
@@ -167,13 +203,7 @@ fn path_prefix<'a>(
             }
         }
     }
-    Ok((
-        Path {
-            segments,
-            span: t.span(start, pos),
-        },
-        pos,
-    ))
+    Ok(pos)
 }
 
 /// The error for a malformed name starting at `from`: the span runs to the next `.`, or where the path would
@@ -211,19 +241,78 @@ pub(crate) fn path<'a>(t: &Text<'a>, start: usize, end: usize) -> Result<Path<'a
 /// follows it (span: the condition) or text follows a null test (span: that text), and
 /// [`ErrorKind::LimitExceeded`] ([`Limit::ValueLength`]) on a value longer than the limit.
 pub(crate) fn condition<'a>(t: &Text<'a>, limits: &Limits) -> Result<Condition<'a>, Error> {
+    let mut segments = Vec::with_capacity(2);
+    let p = parts(t, limits, |a, b| {
+        segments.push(Spanned::new(t.slice(a, b), t.span(a, b)));
+    })?;
+    Ok(Condition {
+        path: Path {
+            segments,
+            span: t.span(p.start, p.path_end),
+        },
+        op: Spanned::new(p.op, t.span(p.op_start, p.op_end)),
+        value: p
+            .has_value
+            .then(|| Spanned::new(t.slice(p.op_end, p.end), t.span(p.op_end, p.end))),
+        span: t.span(p.start, p.end),
+    })
+}
+
+/// Where the pieces of a condition lie in its decoded text (byte offsets), as [`parts`] finds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Parts {
+    /// The path's first byte (after leading blanks).
+    pub(crate) start: usize,
+    /// One past the path's last byte.
+    pub(crate) path_end: usize,
+    /// The path's segments.
+    pub(crate) segments: usize,
+    /// The operator (`=null` already [`Op::IsNull`]).
+    pub(crate) op: Op,
+    /// The operator token (or null-test keywords).
+    pub(crate) op_start: usize,
+    /// One past it; the value, when there is one, runs from here to `end`.
+    pub(crate) op_end: usize,
+    /// Whether there is a value (not for null tests).
+    pub(crate) has_value: bool,
+    /// The end of the condition.
+    pub(crate) end: usize,
+}
+
+/// grammar: `condition`, the split alone: where the path, operator and value of `t` lie, with each path
+/// segment's range handed to `segment`. [`condition`] builds the AST node from it; the statement-shape
+/// cache reads a condition with it without allocating. Same errors as [`condition`].
+pub(crate) fn parts(
+    t: &Text<'_>,
+    limits: &Limits,
+    mut segment: impl FnMut(usize, usize),
+) -> Result<Parts, Error> {
     let s = t.as_str();
     let start = s.len() - s.trim_start_matches(is_space).len();
-    let (path, path_end) = path_prefix(t, s, start, Mode::Condition)?;
+    let mut segments = 0;
+    let path_end = walk_path(t, s, start, Mode::Condition, |a, b| {
+        segments += 1;
+        segment(a, b);
+    })?;
     let after = s.get(path_end..).unwrap_or("");
     let gap = after.len() - after.trim_start_matches(is_space).len();
     let op_start = path_end + gap;
     let rest = s.get(op_start..).unwrap_or("");
+    let parts = |op, op_end, has_value, end| Parts {
+        start,
+        path_end,
+        segments,
+        op,
+        op_start,
+        op_end,
+        has_value,
+        end,
+    };
     if let Ok((tail, op)) = operator(rest) {
         let op_end = s.len() - tail.len();
-        let op_span = t.span(op_start, op_end);
-        let (op, value) = match op {
-            Op::Eq if tail == "null" => (Op::IsNull, None),
-            Op::Ne if tail == "null" => (Op::NotNull, None),
+        return match op {
+            Op::Eq if tail == "null" => Ok(parts(Op::IsNull, op_end, false, s.len())),
+            Op::Ne if tail == "null" => Ok(parts(Op::NotNull, op_end, false, s.len())),
             op => {
                 if value_too_long(op, tail, limits.max_value_length) {
                     return Err(t
@@ -237,21 +326,9 @@ pub(crate) fn condition<'a>(t: &Text<'a>, limits: &Limits) -> Result<Condition<'
                         )
                         .with_hint("shorten the value"));
                 }
-                (
-                    op,
-                    Some(Spanned::new(
-                        t.slice(op_end, s.len()),
-                        t.span(op_end, s.len()),
-                    )),
-                )
+                Ok(parts(op, op_end, true, s.len()))
             }
         };
-        return Ok(Condition {
-            path,
-            op: Spanned::new(op, op_span),
-            value,
-            span: t.span(start, s.len()),
-        });
     }
     if gap > 0
         && let Ok((tail, op)) = null_test(rest)
@@ -259,12 +336,7 @@ pub(crate) fn condition<'a>(t: &Text<'a>, limits: &Limits) -> Result<Condition<'
         let kw_end = s.len() - tail.len();
         let junk = tail.trim_start_matches(is_space);
         if junk.is_empty() {
-            return Ok(Condition {
-                path,
-                op: Spanned::new(op, t.span(op_start, kw_end)),
-                value: None,
-                span: t.span(start, kw_end),
-            });
+            return Ok(parts(op, kw_end, false, kw_end));
         }
         let junk_start = s.len() - junk.len();
         return Err(t

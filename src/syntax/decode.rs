@@ -61,6 +61,11 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The decoded text, borrowed from the input when nothing was decoded.
+    pub(crate) fn into_cow(self) -> Cow<'a, str> {
+        self.text
+    }
+
     /// The decoded text.
     pub(crate) fn as_str(&self) -> &str {
         &self.text
@@ -192,12 +197,70 @@ pub(crate) fn percent_decode(input: &str, start: usize, end: usize) -> Result<Te
     }
 }
 
+impl<'a> Text<'a> {
+    /// A decoded text without the map back to the input, for readers that need no spans (the
+    /// statement-shape cache): its spans are not meaningful.
+    pub(crate) fn unmapped(input: &'a str, text: Cow<'a, str>, start: usize) -> Text<'a> {
+        Text {
+            input,
+            text,
+            base: start,
+            map: None,
+        }
+    }
+}
+
+/// The text [`percent_decode`] gives for `raw`, a text known to hold a `%` or a `+`, without the
+/// map; `None` where [`percent_decode`] fails.
+pub(crate) fn decode_escaped(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'%' => {
+                let hex = |k: usize| bytes.get(k).and_then(|&h| (h as char).to_digit(16));
+                // Both digits are < 16, so the byte fits.
+                out.push((hex(i + 1)? * 16 + hex(i + 2)?) as u8);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn span(r: std::ops::Range<usize>) -> Span {
         Span::from(r)
+    }
+
+    #[test]
+    fn decoding_without_map_gives_the_same_text() {
+        for raw in [
+            "a%3Db+c%C3%A9",
+            "%25",
+            "x=%C3%28",
+            "ab%zz",
+            "ab%4",
+            "+",
+            "%",
+            "a+%41",
+        ] {
+            let full = percent_decode(raw, 0, raw.len()).ok();
+            let text = decode_escaped(raw);
+            assert_eq!(full.as_ref().map(Text::as_str), text.as_deref(), "{raw}");
+        }
     }
 
     #[test]

@@ -28,6 +28,8 @@ mod json;
 mod params;
 mod rest;
 
+pub(crate) use rest::{Piece, scan as scan_rest};
+
 use crate::ast::{Condition, Form, Query};
 use crate::error::{Error, ErrorKind, Limit};
 use crate::limits::Limits;

@@ -5,11 +5,11 @@ use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case, take_till, take_while};
 use nom::character::complete::{char, digit1, multispace1};
 use nom::combinator::opt;
-use nom::sequence::preceded;
 use nom::{IResult, Parser};
+use std::borrow::Cow;
 
 use super::condition::{self, is_space};
-use super::decode::{Text, percent_decode};
+use super::decode::{Text, decode_escaped, percent_decode};
 use super::params::{self, Once, Param, Seen};
 use crate::ast::{Form, Query, Spanned};
 use crate::error::{Error, ErrorKind, Limit, Span};
@@ -38,44 +38,44 @@ pub(crate) fn parse<'a>(input: &'a str, limits: &Limits) -> Result<Query<'a>, Er
     let start = input.len() - input.trim_start_matches(is_space).len();
     let end = input.trim_end_matches(is_space).len().max(start);
     let mut query = Query::empty(Form::Rest);
-    if let Some(qs) = split_prefix(input, start, end, &mut query) {
+    let (resource, qs) = split_prefix(input, start, end);
+    query.resource = resource.map(|(name, span)| Spanned::new(Cow::Borrowed(name), span));
+    if let Some(qs) = qs {
         pairs(input, qs, end, limits, &mut query)?;
     }
     Ok(query)
 }
 
-/// Finds the `rest-prefix` of `start..end`, sets the resource from it, and returns where the query string
-/// starts (`None` when there is none).
+/// Finds the `rest-prefix` of `start..end`: the resource it names (with its span), and where the query
+/// string starts (`None` when there is none).
 ///
 /// Text before the first `?` is a prefix when it holds no `=` or `&` (so `q=name?=a` is all query string).
 /// Without such a `?`, a text with no `=` or `&` at all is a prefix alone (`vm-instances`).
-fn split_prefix<'a>(
-    input: &'a str,
-    start: usize,
-    end: usize,
-    query: &mut Query<'a>,
-) -> Option<usize> {
+fn split_prefix(input: &str, start: usize, end: usize) -> (Option<(&str, Span)>, Option<usize>) {
     let s = input.get(start..end).unwrap_or("");
-    let is_head = |h: &str| !h.contains(['=', '&']);
-    let (head_len, qs) = match s.find('?') {
+    let is_head = |h: &str| !h.bytes().any(|b| b == b'=' || b == b'&');
+    let (head_len, qs) = match s.bytes().position(|b| b == b'?') {
         Some(i) if is_head(s.get(..i).unwrap_or("=")) => (i, Some(start + i + 1)),
         _ if is_head(s) => (s.len(), None),
-        _ => return Some(start),
+        _ => return (None, Some(start)),
     };
     let head = s.get(..head_len).unwrap_or("");
-    let rest = match rest_prefix(head) {
-        Ok((rest, ())) => rest,
-        Err(_) => head,
+    // Every part of `rest-prefix` holds a `/` or a blank: without them it is empty.
+    let plain = !head.bytes().any(|b| b == b'/' || b.is_ascii_whitespace());
+    let rest = if plain {
+        head
+    } else {
+        match rest_prefix(head) {
+            Ok((rest, ())) => rest,
+            Err(_) => head,
+        }
     };
     let name = rest.trim_end_matches('/');
-    if !name.is_empty() {
-        let from = start + head_len - rest.len();
-        query.resource = Some(Spanned::new(
-            std::borrow::Cow::Borrowed(name),
-            Span::new(from, from + name.len()),
-        ));
+    if name.is_empty() {
+        return (None, qs);
     }
-    qs
+    let from = start + head_len - rest.len();
+    (Some((name, Span::new(from, from + name.len()))), qs)
 }
 
 /// grammar: the part of `rest-prefix` before `resource`: `("GET" ws+)? (("http" | "https") "://" host)? "/"*
@@ -95,11 +95,20 @@ fn rest_prefix(i: &str) -> Res<'_, ()> {
 
 /// grammar: `pair` = `key ("=" value)?`, split on the first raw `=`; `&` is never part of either.
 fn pair(i: &str) -> Res<'_, (&str, Option<&str>)> {
-    (
-        take_till(|c| c == '&' || c == '='),
-        opt(preceded(char('='), take_till(|c| c == '&'))),
-    )
-        .parse(i)
+    // `&` and `=` are ASCII, so their positions are character boundaries.
+    let k = i
+        .bytes()
+        .position(|b| b == b'&' || b == b'=')
+        .unwrap_or(i.len());
+    let (key, rest) = i.split_at(k);
+    match rest.strip_prefix('=') {
+        Some(v) => {
+            let e = v.bytes().position(|b| b == b'&').unwrap_or(v.len());
+            let (value, rest) = v.split_at(e);
+            Ok((rest, (key, Some(value))))
+        }
+        None => Ok((rest, (key, None))),
+    }
 }
 
 /// grammar: `query-string` = `pair ("&" pair)*`; empty pairs are skipped.
@@ -110,8 +119,21 @@ fn pairs<'a>(
     limits: &Limits,
     query: &mut Query<'a>,
 ) -> Result<(), Error> {
-    let qs = input.get(start..end).unwrap_or("");
     let mut seen = Seen::default();
+    each_pair(input, start, end, |key, value| {
+        one_pair(input, key, value, limits, &mut seen, query)
+    })
+}
+
+/// The non-empty pairs of the query string `start..end` of `input`, as the raw offsets of their key and
+/// value, in order.
+fn each_pair<E>(
+    input: &str,
+    start: usize,
+    end: usize,
+    mut f: impl FnMut((usize, usize), (usize, usize)) -> Result<(), E>,
+) -> Result<(), E> {
+    let qs = input.get(start..end).unwrap_or("");
     let mut rest = qs;
     while let Ok((after, (key, value))) = pair(rest) {
         let ks = start + (qs.len() - rest.len());
@@ -121,7 +143,7 @@ fn pairs<'a>(
             None => (ke, ke),
         };
         if !(key.is_empty() && value.is_none()) {
-            one_pair(input, (ks, ke), (vs, ve), limits, &mut seen, query)?;
+            f((ks, ke), (vs, ve))?;
         }
         match after.strip_prefix('&') {
             Some(r) => rest = r,
@@ -129,6 +151,140 @@ fn pairs<'a>(
         }
     }
     Ok(())
+}
+
+/// One piece of a REST query, as [`scan`] reports it: together, the pieces determine the parsed
+/// [`Query`] except for the condition values, `limit` and `start`, which they carry apart.
+#[derive(Debug)]
+pub(crate) enum Piece<'t, 'a> {
+    /// The resource named by the prefix.
+    Resource(&'t str),
+    /// A `q=` condition: its decoded text, and where its pieces lie in it.
+    Condition {
+        /// The decoded text: up to `parts.op_end` it determines the path and operator; the value,
+        /// when `parts.has_value`, is the rest.
+        text: Cow<'a, str>,
+        /// Where the path, operator and value lie.
+        parts: condition::Parts,
+    },
+    /// `limit`.
+    Limit(u64),
+    /// `start`.
+    Start(u64),
+    /// Any other pair: its decoded key and value.
+    Other {
+        /// The key.
+        key: &'t str,
+        /// The value (empty when there is no `=`).
+        value: &'t str,
+    },
+}
+
+/// Reads a REST query as [`parse`] does, without building the [`Query`]: hands each piece to `piece`, in
+/// order. `None` when the text is not in the REST form or [`parse`] would reject what was read (it then
+/// reports the error); a text `scan` accepts may still be rejected by [`parse`] for its other pairs.
+/// This is the statement-shape cache's reading of a query (no allocation unless a piece is
+/// percent-encoded).
+pub(crate) fn scan<'a>(
+    input: &'a str,
+    limits: &Limits,
+    mut piece: impl FnMut(Piece<'_, 'a>),
+) -> Option<()> {
+    if input.len() > limits.max_input_length || super::detect(input) != Form::Rest {
+        return None;
+    }
+    let start = input.len() - input.trim_start_matches(is_space).len();
+    let end = input.trim_end_matches(is_space).len().max(start);
+    let (resource, qs) = split_prefix(input, start, end);
+    if let Some((name, _)) = resource {
+        piece(Piece::Resource(name));
+    }
+    let Some(qs) = qs else {
+        return Some(());
+    };
+    // The pairs as `each_pair` splits them, in one pass that also notes which pieces hold a `%`
+    // or a `+` and so need decoding.
+    let text = input.get(qs..end).unwrap_or("");
+    let bytes = text.as_bytes();
+    let decode = |from: usize, to: usize, escaped: bool| -> Option<Cow<'a, str>> {
+        let raw = text.get(from..to)?;
+        if escaped {
+            decode_escaped(raw).map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(raw))
+        }
+    };
+    // Byte classes: 1 needs decoding (`%`, `+`), 2 ends a value (`&`), 4 ends a key (`&`, `=`).
+    // Indexed by a `u8`, so every index is in bounds (and the table is built at compile time).
+    #[allow(clippy::indexing_slicing)]
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'%' as usize] = 1;
+        t[b'+' as usize] = 1;
+        t[b'&' as usize] = 2 | 4;
+        t[b'=' as usize] = 4;
+        t
+    };
+    // Advances `i` to the first byte of class `stop` (or the end); true if a byte of class 1
+    // was passed.
+    let run = |i: &mut usize, stop: u8| {
+        let mut seen = 0;
+        while let Some(&b) = bytes.get(*i) {
+            #[allow(clippy::indexing_slicing)] // a u8 indexes a 256-entry table
+            let c = CLASS[b as usize];
+            if c & stop != 0 {
+                break;
+            }
+            seen |= c;
+            *i += 1;
+        }
+        seen & 1 != 0
+    };
+    let mut i = 0;
+    loop {
+        let ks = i;
+        let key_escaped = run(&mut i, 4);
+        let ke = i;
+        let (vs, ve, value_escaped, has_value) = if bytes.get(i) == Some(&b'=') {
+            i += 1;
+            let vs = i;
+            let escaped = run(&mut i, 2);
+            (vs, i, escaped, true)
+        } else {
+            (ke, ke, false, false)
+        };
+        if ke > ks || has_value {
+            let key = decode(ks, ke, key_escaped)?;
+            let value = Text::unmapped(input, decode(vs, ve, value_escaped)?, qs + vs);
+            let uint = || {
+                let v = value.as_str().trim_matches(is_space);
+                if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                v.parse::<u64>().ok()
+            };
+            match key.as_ref() {
+                "q" => {
+                    let parts = condition::parts(&value, limits, |_, _| {}).ok()?;
+                    piece(Piece::Condition {
+                        text: value.into_cow(),
+                        parts,
+                    });
+                }
+                "limit" => piece(Piece::Limit(uint()?)),
+                "start" => piece(Piece::Start(uint()?)),
+                other => piece(Piece::Other {
+                    key: other,
+                    value: value.as_str(),
+                }),
+            }
+        }
+        if bytes.get(i) == Some(&b'&') {
+            i += 1;
+        } else {
+            return Some(());
+        }
+    }
 }
 
 /// grammar: `rest-param`, one `key=value` pair at raw offsets `key` and `value`.
@@ -576,5 +732,101 @@ mod tests {
                 max: 40
             }
         );
+    }
+
+    /// What [`scan`] reports, gathered: resource, (path, op, value) per condition, limit, start,
+    /// and the other pairs.
+    type Scanned = (
+        Option<String>,
+        Vec<(String, Op, Option<String>)>,
+        Option<u64>,
+        Option<u64>,
+        Vec<(String, String)>,
+    );
+
+    fn scanned(input: &str) -> Option<Scanned> {
+        let mut out: Scanned = (None, Vec::new(), None, None, Vec::new());
+        scan(input, &Limits::default(), |p| match p {
+            Piece::Resource(r) => out.0 = Some(r.to_owned()),
+            Piece::Condition { text, parts } => out.1.push((
+                text[parts.start..parts.path_end].to_owned(),
+                parts.op,
+                parts
+                    .has_value
+                    .then(|| text[parts.op_end..parts.end].to_owned()),
+            )),
+            Piece::Limit(n) => out.2 = Some(n),
+            Piece::Start(n) => out.3 = Some(n),
+            Piece::Other { key, value } => out.4.push((key.to_owned(), value.to_owned())),
+        })?;
+        Some(out)
+    }
+
+    /// `scan` reads what `parse` reads: where the parse succeeds, the scan does and agrees on the
+    /// resource, every condition's path, operator and value, `limit` and `start`; where the scan
+    /// refuses, the parse fails.
+    fn scan_agrees(input: &str) {
+        if super::super::detect(input) != Form::Rest {
+            return;
+        }
+        let parsed = parse(input, &Limits::default());
+        match (scanned(input), parsed) {
+            (Some(s), Ok(q)) => {
+                assert_eq!(
+                    s.0.as_deref(),
+                    q.resource.as_ref().map(|r| r.node.as_ref()),
+                    "{input}"
+                );
+                let conds: Vec<_> = q
+                    .conditions
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.path.dotted(),
+                            c.op.node,
+                            c.value.as_ref().map(|v| v.node.to_string()),
+                        )
+                    })
+                    .collect();
+                assert_eq!(s.1, conds, "{input}");
+                assert_eq!(s.2, q.limit.map(|l| l.node), "{input}");
+                assert_eq!(s.3, q.start.map(|l| l.node), "{input}");
+            }
+            (None, Ok(q)) => panic!("{input}: parsed as {q:?} but not scanned"),
+            (_, Err(_)) => {}
+        }
+    }
+
+    #[test]
+    fn scan_reads_what_parse_reads() {
+        for input in [
+            "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name",
+            "GET zstack/v1/vm-instances?q=name=vm1&&q=a+is+null&start=3&count=true",
+            "q=a%3Db=c&q=%20x%20=%20y&limit=%32",
+            "q=hostUuid=null&q=h!=null&q=x!=nul&q=u?=a,b,,c",
+            "vm-instances",
+            "vm-instances?",
+            "?q=a=1&&&",
+            "q&q=&=&limit= 7 ",
+        ] {
+            scan_agrees(input);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_scan_reads_what_parse_reads(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "q=", "q", "=", "&", "name", "vmNics.ip", ".", "!", "?", "~", "<", ">", "%25",
+                    "%3D", "%26", "%2", "%C3%A9", "%C3", "+", " ", ",", "null", "is", "not",
+                    "limit=", "start=", "7", "-1", "fields=", "sort=", "count=true", "x", "é",
+                    "vm-instances?", "GET /zstack/v1/hosts?", "%71=",
+                ]),
+                0..24,
+            )
+        ) {
+            scan_agrees(&parts.concat());
+        }
     }
 }

@@ -1,0 +1,77 @@
+//! Inputs shared by the bench targets: the reference query in its three forms, and the generators
+//! of the scale curves.
+
+#![allow(dead_code)]
+
+/// The reference query (issue 6), REST form.
+pub const REFERENCE_REST: &str = "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name";
+
+/// The reference query, zstack-cli form.
+pub const REFERENCE_CLI: &str = "QueryVmInstance name~=web% vmNics.ip=10.0.0.5 zone.name=z1 \
+                                 sortBy=createDate sortDirection=desc limit=20 fields=uuid,name";
+
+/// The reference query, SDK JSON form.
+pub const REFERENCE_JSON: &str = r#"{"api":"QueryVmInstance","conditions":[{"name":"name","op":"like","value":"web%"},{"name":"vmNics.ip","op":"=","value":"10.0.0.5"},{"name":"zone.name","op":"=","value":"z1"}],"sortBy":"createDate","sortDirection":"desc","limit":20,"fields":["uuid","name"]}"#;
+
+/// The reference query's SQLite text, which the floors reproduce.
+pub const REFERENCE_SQLITE: &str = r#"SELECT "t0"."uuid", "t0"."name" FROM "VmInstanceVO" AS "t0" WHERE "t0"."name" LIKE ? ESCAPE '\' AND "t0"."uuid" IN (SELECT "t1"."vmInstanceUuid" FROM "VmNicVO" AS "t1" WHERE "t1"."ip" = ?) AND "t0"."zoneUuid" IN (SELECT "t2"."uuid" FROM "ZoneVO" AS "t2" WHERE "t2"."name" = ?) ORDER BY "t0"."createDate" DESC, "t0"."uuid" ASC LIMIT ?"#;
+
+/// The reference query with other values (same shape): what a statement-shape cache hit sees.
+pub fn reference_with(i: usize) -> String {
+    format!(
+        "vm-instances?q=name~=web{i}%25&q=vmNics.ip=10.0.{}.{}&q=zone.name=z{}&sort=-createDate&limit={}&fields=uuid,name",
+        i % 256,
+        (i / 256) % 256,
+        i % 7,
+        10 + i % 50
+    )
+}
+
+/// `n` ANDed conditions on vm-instances, cycling through fields, to-one and to-many paths.
+pub fn conditions(n: usize) -> String {
+    let mut s = String::from("vm-instances?");
+    for i in 0..n {
+        if i > 0 {
+            s.push('&');
+        }
+        match i % 6 {
+            0 => s.push_str(&format!("q=name!=vm-{i}")),
+            1 => s.push_str(&format!("q=cpuNum>={}", i % 64)),
+            2 => s.push_str(&format!("q=vmNics.ip!=10.0.{}.{}", i / 256 % 256, i % 256)),
+            3 => s.push_str(&format!("q=zone.name!=z{i}")),
+            4 => s.push_str(&format!("q=description~=%25d{i}%25")),
+            _ => s.push_str(&format!("q=createDate>=2020-01-01+00:00:{:02}", i % 60)),
+        }
+    }
+    s.push_str("&limit=20");
+    s
+}
+
+/// A path of `n` relation hops (1 to 8) from vm-instances, ending on a field:
+/// `host.cluster.zone.host.cluster.zone.host.cluster.name` cut to `n` hops.
+pub fn depth(n: usize) -> String {
+    let hops = [
+        "host", "cluster", "zone", "host", "cluster", "zone", "host", "cluster",
+    ];
+    format!("vm-instances?q={}.name=x&limit=20", hops[..n].join("."))
+}
+
+/// One `?=` list of `n` uuids.
+pub fn in_list(n: usize) -> String {
+    let mut s = String::from("vm-instances?q=uuid?=");
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!("{i:032x}"));
+    }
+    s.push_str("&limit=20");
+    s
+}
+
+/// The x values of the scale curves.
+pub const SCALE_CONDITIONS: [usize; 7] = [1, 3, 10, 30, 100, 300, 1000];
+/// Path depths.
+pub const SCALE_DEPTH: [usize; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+/// IN-list lengths.
+pub const SCALE_IN_LIST: [usize; 5] = [1, 10, 100, 1000, 10000];

@@ -1,0 +1,111 @@
+//! A loop for profilers (valgrind --tool=callgrind counts instructions deterministically):
+//! `cargo build --release --example profile && valgrind --tool=callgrind
+//! target/release/examples/profile cold 2000`. Modes: `cold` (parse + resolve + emit),
+//! `cached` (statement-shape cache hits), `parse`, `resolve`, `emit`, `floor` (the
+//! statement built by hand with sea-query), `format` (a plain `format!` of the SQL).
+
+use std::hint::black_box;
+
+use zstack_query::{Dialect, Engine, resolve, syntax};
+
+const REFERENCE: &str = "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name";
+
+/// The reference statement built by hand with sea-query (the bench's `floor/sea_query_by_hand`).
+fn floor() -> (String, sea_query::Values) {
+    use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SqliteQueryBuilder};
+    let mut nic = Query::select();
+    nic.from_as("VmNicVO", "t1")
+        .column(("t1", "vmInstanceUuid"))
+        .and_where(Expr::col(("t1", "ip")).eq("10.0.0.5"));
+    let mut zone = Query::select();
+    zone.from_as("ZoneVO", "t2")
+        .column(("t2", "uuid"))
+        .and_where(Expr::col(("t2", "name")).eq("z1"));
+    let mut q = Query::select();
+    q.column(("t0", "uuid"))
+        .column(("t0", "name"))
+        .from_as("VmInstanceVO", "t0")
+        .and_where(Expr::col(("t0", "name")).like(LikeExpr::new("web%").escape('\\')))
+        .and_where(Expr::col(("t0", "uuid")).in_subquery(nic))
+        .and_where(Expr::col(("t0", "zoneUuid")).in_subquery(zone))
+        .order_by(("t0", "createDate"), Order::Desc)
+        .order_by(("t0", "uuid"), Order::Asc)
+        .limit(20);
+    q.build(SqliteQueryBuilder)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "cold".into());
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    if mode == "in_list" {
+        // One cold compile of an IN list of `n` items (the scale curve's shape).
+        let engine = Engine::builder()
+            .shape_cache(0)
+            .limits(zstack_query::Limits {
+                max_value_length: 1 << 20,
+                ..zstack_query::Limits::default()
+            })
+            .build()
+            .expect("the embedded schema loads");
+        let items: Vec<String> = (0..n).map(|i| format!("{i:032x}")).collect();
+        let text = format!("vm-instances?q=uuid?={}&limit=20", items.join(","));
+        black_box(engine.compile(None, &text, Dialect::Sqlite)).ok();
+        return;
+    }
+    let cold = Engine::builder()
+        .shape_cache(0)
+        .build()
+        .expect("the embedded schema loads");
+    let cached = Engine::zstack().expect("the embedded schema loads");
+    let variants: Vec<String> = (0..64)
+        .map(|i| REFERENCE.replace("10.0.0.5", &format!("10.0.0.{i}")))
+        .collect();
+    let options = resolve::Options {
+        limits: *cold.limits(),
+        ..resolve::Options::default()
+    };
+    let ast = syntax::parse(REFERENCE, cold.limits()).expect("parses");
+    let plan = cold.plan(None, REFERENCE).expect("resolves");
+    for i in 0..n {
+        match mode.as_str() {
+            "cold" => {
+                black_box(cold.compile(None, black_box(REFERENCE), Dialect::Sqlite)).ok();
+            }
+            "cached" => {
+                let v = &variants[i % variants.len()];
+                black_box(cached.compile(None, black_box(v), Dialect::Sqlite)).ok();
+            }
+            "parse" => {
+                black_box(syntax::parse(black_box(REFERENCE), cold.limits())).ok();
+            }
+            "resolve" => {
+                black_box(resolve::resolve(
+                    &ast,
+                    None,
+                    cold.schema(),
+                    REFERENCE,
+                    &options,
+                ))
+                .ok();
+            }
+            "emit" => {
+                black_box(zstack_query::emit::emit(
+                    black_box(&plan),
+                    cold.schema(),
+                    Dialect::Sqlite,
+                ));
+            }
+            "floor" => {
+                black_box(floor());
+            }
+            "format" => {
+                let a = black_box("t0");
+                black_box(format!(
+                    r#"SELECT "{a}"."uuid", "{a}"."name" FROM "VmInstanceVO" AS "{a}" WHERE "{a}"."name" LIKE ? ESCAPE '\' AND "{a}"."uuid" IN (SELECT "t1"."vmInstanceUuid" FROM "VmNicVO" AS "t1" WHERE "t1"."ip" = ?) AND "{a}"."zoneUuid" IN (SELECT "t2"."uuid" FROM "ZoneVO" AS "t2" WHERE "t2"."name" = ?) ORDER BY "{a}"."createDate" DESC, "{a}"."uuid" ASC LIMIT ?"#
+                ));
+            }
+            other => panic!("unknown mode {other}"),
+        }
+    }
+}
