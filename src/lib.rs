@@ -69,7 +69,7 @@ pub mod schema;
 mod suggest;
 pub mod syntax;
 
-pub use cache::CacheStats;
+pub use cache::{CacheStats, MAX_PARAMS, MAX_SQL};
 pub use emit::{Dialect, Sql};
 pub use engine::{DEFAULT_SHAPE_CACHE, Engine, EngineBuilder};
 pub use error::{Error, ErrorKind, Limit, Span};

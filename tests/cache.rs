@@ -205,25 +205,48 @@ fn a_disabled_cache_counts_nothing() {
 }
 
 #[test]
-fn long_in_lists_bind_in_one_pass() {
+fn long_in_lists_bind_in_one_pass_and_huge_shapes_are_not_kept() {
+    let limits = Limits {
+        max_value_length: 1 << 20,
+        ..Limits::default()
+    };
     let e = Engine::builder()
-        .limits(Limits {
-            max_value_length: 1 << 20,
-            ..Limits::default()
-        })
+        .limits(limits)
         .build()
         .expect("the embedded schema loads");
+    let cold = Engine::builder()
+        .limits(limits)
+        .shape_cache(0)
+        .build()
+        .expect("the embedded schema loads");
+    let agree = |text: &str, dialect| {
+        let got = e.compile(None, text, dialect).expect("compiles");
+        // (Not assert_eq!: a failure would print the whole list.)
+        assert!(got == cold.compile(None, text, dialect).expect("compiles"));
+    };
+    // The largest cached shape: MAX_PARAMS parameters, the limit included.
+    let n = zstack_query::MAX_PARAMS - 1;
     for round in 0..3 {
-        let items: Vec<String> = (0..10_000).map(|i| format!("{round}-{i}")).collect();
-        let text = format!("vm-instances?q=uuid?={}", items.join(","));
+        let items: Vec<String> = (0..n).map(|i| format!("{round}-{i}")).collect();
+        let text = format!("vm-instances?q=uuid?={}&fields=uuid", items.join(","));
+        agree(&text, Dialect::Sqlite);
         let got = e.compile(None, &text, Dialect::Sqlite).expect("compiles");
-        assert_eq!(got.main.params.len(), 10_001);
+        assert_eq!(got.main.params.len(), n + 1);
         assert_eq!(
-            got.main.params[9_999],
-            zstack_query::plan::Param::Text(format!("{round}-9999"))
+            got.main.params[n - 1],
+            zstack_query::plan::Param::Text(format!("{round}-{}", n - 1))
         );
     }
-    assert_eq!(e.cache_stats().hits, 2);
+    let s = e.cache_stats();
+    assert_eq!((s.hits, s.misses, s.oversized), (5, 1, 0), "{s:?}");
+    // Larger shapes compile the long way every time, and take no room in the cache.
+    for round in 0..2 {
+        let items: Vec<String> = (0..10_000).map(|i| format!("{round}-{i}")).collect();
+        let text = format!("vm-instances?q=uuid?={}", items.join(","));
+        agree(&text, Dialect::Postgres);
+    }
+    let s = e.cache_stats();
+    assert_eq!((s.hits, s.oversized, s.entries), (5, 2, 1), "{s:?}");
 }
 
 /// A condition's path and the operators tried on it.
