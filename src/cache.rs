@@ -132,7 +132,7 @@ impl Key {
 
     fn text(&mut self, t: u8, s: &str) {
         self.0.push(t);
-        self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.0.extend_from_slice(&(s.len() as u64).to_le_bytes());
         self.0.extend_from_slice(s.as_bytes());
     }
 
@@ -476,6 +476,10 @@ impl Values<'_> {
 /// The parameters of `entry` made from `values`, in a copy of its statements; `None` where a
 /// full compile would report an error (or differ).
 fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
+    // A `limit` over the maximum is an error even where no LIMIT is bound (`count=true`).
+    if values.limit.is_some_and(|l| l > limits.max_limit) {
+        return None;
+    }
     let mut params = Vec::with_capacity(entry.recipes.len());
     // IN-list items come in order: one pass over each list.
     let mut items: Option<(usize, usize, std::str::Split<'_, char>)> = None;
@@ -508,9 +512,6 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
             }
             Recipe::Limit => {
                 let limit = values.limit.unwrap_or(DEFAULT_LIMIT.min(limits.max_limit));
-                if limit > limits.max_limit {
-                    return None;
-                }
                 Param::Int(i64::try_from(limit).unwrap_or(i64::MAX))
             }
             Recipe::Offset => Param::Int(i64::try_from(values.start?).unwrap_or(i64::MAX)),
