@@ -2,11 +2,15 @@
 //! `cargo build --release --example profile && valgrind --tool=callgrind
 //! target/release/examples/profile cold 2000`. Modes: `cold` (parse + resolve + emit),
 //! `cached` (statement-shape cache hits), `parse`, `resolve`, `emit`, `floor` (the
-//! statement built by hand with sea-query), `format` (a plain `format!` of the SQL).
+//! statement built by hand with sea-query), `format` (a plain `format!` of the SQL);
+//! `conditions N`, `depth N`, `in_list N`: one cold compile of a scale-curve query of size N.
 
 use std::hint::black_box;
 
 use zstack_query::{Dialect, Engine, resolve, syntax};
+
+#[path = "../benches/common/mod.rs"]
+mod common;
 
 const REFERENCE: &str = "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name";
 
@@ -34,12 +38,25 @@ fn floor() -> (String, sea_query::Values) {
     q.build(SqliteQueryBuilder)
 }
 
+/// One compile, on its own for `--toggle-collect='*measured*'`.
+#[inline(never)]
+fn measured(engine: &Engine, text: &str) {
+    black_box(engine.compile(None, black_box(text), Dialect::Sqlite)).ok();
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "cold".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
-    if mode == "in_list" {
-        // One cold compile of an IN list of `n` items (the scale curve's shape).
+    let make: Option<fn(usize) -> String> = match mode.as_str() {
+        "in_list" => Some(common::in_list),
+        "conditions" => Some(common::conditions),
+        "depth" => Some(common::depth),
+        _ => None,
+    };
+    if let Some(make) = make {
+        // One cold compile of the scale curve's query of size `n` (instructions of the compile alone:
+        // `valgrind --tool=callgrind --toggle-collect='*measured*' …`).
         let engine = Engine::builder()
             .shape_cache(0)
             .limits(zstack_query::Limits {
@@ -48,9 +65,9 @@ fn main() {
             })
             .build()
             .expect("the embedded schema loads");
-        let items: Vec<String> = (0..n).map(|i| format!("{i:032x}")).collect();
-        let text = format!("vm-instances?q=uuid?={}&limit=20", items.join(","));
-        black_box(engine.compile(None, &text, Dialect::Sqlite)).ok();
+        // Warm up (the emitter's alias table is built on first use), then the measured compile.
+        black_box(engine.compile(None, REFERENCE, Dialect::Sqlite)).ok();
+        measured(&engine, &make(n));
         return;
     }
     let cold = Engine::builder()

@@ -33,6 +33,17 @@ use crate::plan::{self, Output, Param, Predicate, Scope, Test};
 use crate::resolve::{self, SlotKind};
 use crate::syntax::{self, Piece};
 
+/// The most parameters a cached shape may bind (a 512-item IN list): with [`MAX_SQL`], an entry
+/// stays under about 80 KB, so a full cache of the default 1,024 shapes under about 80 MB even
+/// when every shape is as large as allowed (typical shapes take a few hundred bytes).
+pub const MAX_PARAMS: usize = 512;
+
+/// The most bytes of SQL (main and count statements together) a cached shape may hold.
+pub const MAX_SQL: usize = 32 * 1024;
+
+/// Keys longer than this are not kept in the per-thread buffer between compiles.
+const KEEP_KEY: usize = 64 * 1024;
+
 /// Shards of the cache (a power of two): threads compiling different shapes rarely wait on each
 /// other.
 const SHARDS: usize = 8;
@@ -48,6 +59,9 @@ pub struct CacheStats {
     /// Misses whose shape could not be cached (re-binding its own values did not reproduce its
     /// parameters; none is known, this counts them should one appear).
     pub uncacheable: u64,
+    /// Misses whose shape was too large to keep (more than [`MAX_PARAMS`] parameters or
+    /// [`MAX_SQL`] bytes of SQL): the memory of the cache stays bounded.
+    pub oversized: u64,
     /// Shapes held now.
     pub entries: usize,
     /// Shapes held at most.
@@ -118,7 +132,7 @@ impl Key {
 
     fn text(&mut self, t: u8, s: &str) {
         self.0.push(t);
-        self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.0.extend_from_slice(&(s.len() as u64).to_le_bytes());
         self.0.extend_from_slice(s.as_bytes());
     }
 
@@ -183,6 +197,7 @@ pub(crate) struct ShapeCache {
     hits: AtomicU64,
     misses: AtomicU64,
     uncacheable: AtomicU64,
+    oversized: AtomicU64,
     /// The type fields of the schema: `name=value` on one of them may switch the resource.
     switch_fields: Vec<&'static str>,
 }
@@ -215,6 +230,7 @@ impl ShapeCache {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             uncacheable: AtomicU64::new(0),
+            oversized: AtomicU64::new(0),
             switch_fields,
         }
     }
@@ -224,6 +240,7 @@ impl ShapeCache {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             uncacheable: self.uncacheable.load(Ordering::Relaxed),
+            oversized: self.oversized.load(Ordering::Relaxed),
             entries: self
                 .shards
                 .iter()
@@ -305,7 +322,9 @@ impl ShapeCache {
                 })
             }
         };
-        KEY.set(buffer);
+        if buffer.capacity() <= KEEP_KEY {
+            KEY.set(buffer);
+        }
         result
     }
 
@@ -331,6 +350,11 @@ impl ShapeCache {
         let (plan, slots) =
             resolve::resolve_traced(ast, resource, engine.schema(), text, engine.options())?;
         let sql = emit::emit(&plan, engine.schema(), dialect);
+        let size = sql.main.text.len() + sql.count.as_ref().map_or(0, |c| c.text.len());
+        if sql.main.params.len() > MAX_PARAMS || size > MAX_SQL {
+            self.oversized.fetch_add(1, Ordering::Relaxed);
+            return Ok(sql);
+        }
         match entry(ast, &plan, slots, &sql, values, engine.limits()) {
             Some(entry) => self.put(key, entry),
             None => {
@@ -452,6 +476,10 @@ impl Values<'_> {
 /// The parameters of `entry` made from `values`, in a copy of its statements; `None` where a
 /// full compile would report an error (or differ).
 fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
+    // A `limit` over the maximum is an error even where no LIMIT is bound (`count=true`).
+    if values.limit.is_some_and(|l| l > limits.max_limit) {
+        return None;
+    }
     let mut params = Vec::with_capacity(entry.recipes.len());
     // IN-list items come in order: one pass over each list.
     let mut items: Option<(usize, usize, std::str::Split<'_, char>)> = None;
@@ -484,9 +512,6 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
             }
             Recipe::Limit => {
                 let limit = values.limit.unwrap_or(DEFAULT_LIMIT.min(limits.max_limit));
-                if limit > limits.max_limit {
-                    return None;
-                }
                 Param::Int(i64::try_from(limit).unwrap_or(i64::MAX))
             }
             Recipe::Offset => Param::Int(i64::try_from(values.start?).unwrap_or(i64::MAX)),

@@ -19,6 +19,8 @@
 //! # Primary types
 //!
 //! - [`Engine`]: start here. Built once ([`Engine::zstack`] embeds the ZStack schema), `Send + Sync`.
+//!   It keeps a statement-shape cache: a query compiled before but for its values skips resolve
+//!   and emit ([`Engine::cache_stats`], [`EngineBuilder::shape_cache`]; docs/performance.md).
 //! - [`Error`]: every failure, with a stable [`Error::code`], the byte [`Span`] and a hint.
 //! - [`Dialect`], [`Sql`]: the compiled statements. [`Reply`]: `{"inventories": [...], "total": N}`.
 //!
@@ -81,7 +83,7 @@ pub mod server;
 mod suggest;
 pub mod syntax;
 
-pub use cache::CacheStats;
+pub use cache::{CacheStats, MAX_PARAMS, MAX_SQL};
 pub use emit::{Dialect, Sql};
 pub use engine::{DEFAULT_SHAPE_CACHE, Engine, EngineBuilder};
 pub use error::{Error, ErrorKind, Limit, Span};

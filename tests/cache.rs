@@ -92,6 +92,14 @@ fn wrong_values_are_still_errors_on_a_hit() {
         ),
         ("vm-instances?q=cpuNum?=1,2", "vm-instances?q=cpuNum?=1,x"),
         ("vm-instances?limit=10", "vm-instances?limit=100000"),
+        (
+            "vm-instances?q=name=a&count=true&limit=5",
+            "vm-instances?q=name=b&count=true&limit=20000",
+        ),
+        (
+            "QueryVmInstance name=a count=true limit=5",
+            "QueryVmInstance name=b count=true limit=20000",
+        ),
         ("QueryVmInstance cpuNum=2", "QueryVmInstance cpuNum=2.5"),
         (
             r#"{"api":"QueryVmInstance","conditions":[{"name":"cpuNum","op":">","value":"1"}]}"#,
@@ -205,25 +213,48 @@ fn a_disabled_cache_counts_nothing() {
 }
 
 #[test]
-fn long_in_lists_bind_in_one_pass() {
+fn long_in_lists_bind_in_one_pass_and_huge_shapes_are_not_kept() {
+    let limits = Limits {
+        max_value_length: 1 << 20,
+        ..Limits::default()
+    };
     let e = Engine::builder()
-        .limits(Limits {
-            max_value_length: 1 << 20,
-            ..Limits::default()
-        })
+        .limits(limits)
         .build()
         .expect("the embedded schema loads");
+    let cold = Engine::builder()
+        .limits(limits)
+        .shape_cache(0)
+        .build()
+        .expect("the embedded schema loads");
+    let agree = |text: &str, dialect| {
+        let got = e.compile(None, text, dialect).expect("compiles");
+        // (Not assert_eq!: a failure would print the whole list.)
+        assert!(got == cold.compile(None, text, dialect).expect("compiles"));
+    };
+    // The largest cached shape: MAX_PARAMS parameters, the limit included.
+    let n = zstack_query::MAX_PARAMS - 1;
     for round in 0..3 {
-        let items: Vec<String> = (0..10_000).map(|i| format!("{round}-{i}")).collect();
-        let text = format!("vm-instances?q=uuid?={}", items.join(","));
+        let items: Vec<String> = (0..n).map(|i| format!("{round}-{i}")).collect();
+        let text = format!("vm-instances?q=uuid?={}&fields=uuid", items.join(","));
+        agree(&text, Dialect::Sqlite);
         let got = e.compile(None, &text, Dialect::Sqlite).expect("compiles");
-        assert_eq!(got.main.params.len(), 10_001);
+        assert_eq!(got.main.params.len(), n + 1);
         assert_eq!(
-            got.main.params[9_999],
-            zstack_query::plan::Param::Text(format!("{round}-9999"))
+            got.main.params[n - 1],
+            zstack_query::plan::Param::Text(format!("{round}-{}", n - 1))
         );
     }
-    assert_eq!(e.cache_stats().hits, 2);
+    let s = e.cache_stats();
+    assert_eq!((s.hits, s.misses, s.oversized), (5, 1, 0), "{s:?}");
+    // Larger shapes compile the long way every time, and take no room in the cache.
+    for round in 0..2 {
+        let items: Vec<String> = (0..10_000).map(|i| format!("{round}-{i}")).collect();
+        let text = format!("vm-instances?q=uuid?={}", items.join(","));
+        agree(&text, Dialect::Postgres);
+    }
+    let s = e.cache_stats();
+    assert_eq!((s.hits, s.oversized, s.entries), (5, 2, 1), "{s:?}");
 }
 
 /// A condition's path and the operators tried on it.
@@ -285,8 +316,9 @@ const VALUES: &[&str] = &[
 struct Shape {
     resource: usize,
     conditions: Vec<(usize, usize)>,
-    limit: Option<u64>,
-    start: Option<u64>,
+    /// Whether `limit` / `start` are given; their values vary with the condition values.
+    limit: bool,
+    start: bool,
     count: Option<bool>,
     reply_with_count: Option<bool>,
     sort: Option<&'static str>,
@@ -299,8 +331,8 @@ fn shape() -> impl Strategy<Value = Shape> {
     (
         0..RESOURCES.len(),
         prop::collection::vec((0..PATHS.len(), 0..OPS.len()), 0..5),
-        prop::option::of(prop::sample::select(vec![1u64, 20, 10_000, 20_000])),
-        prop::option::of(prop::sample::select(vec![0u64, 3])),
+        any::<bool>(),
+        any::<bool>(),
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
         prop::option::of(prop::sample::select(vec![
@@ -324,8 +356,25 @@ fn shape() -> impl Strategy<Value = Shape> {
         )
 }
 
-fn values(n: usize) -> impl Strategy<Value = Vec<&'static str>> {
-    prop::collection::vec(prop::sample::select(VALUES.to_vec()), n)
+/// The values of one query of a shape: one per condition, then `limit` and `start`.
+#[derive(Clone, Debug)]
+struct Vals {
+    conditions: Vec<&'static str>,
+    limit: u64,
+    start: u64,
+}
+
+fn values(n: usize) -> impl Strategy<Value = Vals> {
+    (
+        prop::collection::vec(prop::sample::select(VALUES.to_vec()), n),
+        prop::sample::select(vec![1u64, 20, 10_000, 20_000]),
+        prop::sample::select(vec![0u64, 3, 7]),
+    )
+        .prop_map(|(conditions, limit, start)| Vals {
+            conditions,
+            limit,
+            start,
+        })
 }
 
 fn encode(s: &str) -> String {
@@ -340,9 +389,9 @@ fn encode(s: &str) -> String {
     out
 }
 
-fn rest(s: &Shape, vals: &[&str]) -> String {
+fn rest(s: &Shape, vals: &Vals) -> String {
     let mut out = format!("{}?", RESOURCES[s.resource].0);
-    for (&(p, o), v) in s.conditions.iter().zip(vals) {
+    for (&(p, o), v) in s.conditions.iter().zip(&vals.conditions) {
         let op = OPS[o];
         if op.ends_with("null") {
             out.push_str(&format!("q={}{}&", PATHS[p], op));
@@ -350,11 +399,11 @@ fn rest(s: &Shape, vals: &[&str]) -> String {
             out.push_str(&format!("q={}{}{}&", PATHS[p], op, encode(v)));
         }
     }
-    if let Some(l) = s.limit {
-        out.push_str(&format!("limit={l}&"));
+    if s.limit {
+        out.push_str(&format!("limit={}&", vals.limit));
     }
-    if let Some(st) = s.start {
-        out.push_str(&format!("start={st}&"));
+    if s.start {
+        out.push_str(&format!("start={}&", vals.start));
     }
     if let Some(c) = s.count {
         out.push_str(&format!("count={c}&"));
@@ -371,9 +420,9 @@ fn rest(s: &Shape, vals: &[&str]) -> String {
     out
 }
 
-fn cli(s: &Shape, vals: &[&str]) -> String {
+fn cli(s: &Shape, vals: &Vals) -> String {
     let mut out = RESOURCES[s.resource].1.to_owned();
-    for (&(p, o), v) in s.conditions.iter().zip(vals) {
+    for (&(p, o), v) in s.conditions.iter().zip(&vals.conditions) {
         let op = OPS[o];
         if op.ends_with("null") {
             out.push_str(&format!(" {}{}", PATHS[p], op));
@@ -382,11 +431,11 @@ fn cli(s: &Shape, vals: &[&str]) -> String {
             out.push_str(&format!(" {}{}\"{quoted}\"", PATHS[p], op));
         }
     }
-    if let Some(l) = s.limit {
-        out.push_str(&format!(" limit={l}"));
+    if s.limit {
+        out.push_str(&format!(" limit={}", vals.limit));
     }
-    if let Some(st) = s.start {
-        out.push_str(&format!(" start={st}"));
+    if s.start {
+        out.push_str(&format!(" start={}", vals.start));
     }
     if let Some(c) = s.count {
         out.push_str(&format!(" count={c}"));
@@ -403,7 +452,7 @@ fn cli(s: &Shape, vals: &[&str]) -> String {
     out
 }
 
-fn json(s: &Shape, vals: &[&str]) -> String {
+fn json(s: &Shape, vals: &Vals) -> String {
     let sdk = |op: &'static str| -> &'static str {
         match op {
             "?=" => "in",
@@ -418,7 +467,7 @@ fn json(s: &Shape, vals: &[&str]) -> String {
     let conditions: Vec<serde_json::Value> = s
         .conditions
         .iter()
-        .zip(vals)
+        .zip(&vals.conditions)
         .map(|(&(p, o), v)| {
             if OPS[o].ends_with("null") {
                 serde_json::json!({"name": PATHS[p], "op": sdk(OPS[o])})
@@ -428,11 +477,11 @@ fn json(s: &Shape, vals: &[&str]) -> String {
         })
         .collect();
     let mut m = serde_json::json!({"api": RESOURCES[s.resource].1, "conditions": conditions});
-    if let Some(l) = s.limit {
-        m["limit"] = l.into();
+    if s.limit {
+        m["limit"] = vals.limit.into();
     }
-    if let Some(st) = s.start {
-        m["start"] = st.into();
+    if s.start {
+        m["start"] = vals.start.into();
     }
     if let Some(c) = s.count {
         m["count"] = c.into();
@@ -488,15 +537,24 @@ fn the_property_test_reaches_the_hit_path() {
     let s = Shape {
         resource: 0,
         conditions: vec![(0, 0), (2, 4), (9, 6)],
-        limit: Some(20),
-        start: Some(3),
+        limit: true,
+        start: true,
         count: None,
         reply_with_count: Some(true),
         sort: Some("-createDate"),
         fields: true,
     };
     for (i, render) in [rest, cli, json].into_iter().enumerate() {
-        for vals in [["a", "1", "x,y"], ["b", "2", "z,w"], ["c", "x", "u,v"]] {
+        for (conditions, limit, start) in [
+            (vec!["a", "1", "x,y"], 20, 3),
+            (vec!["b", "2", "z,w"], 7, 9),
+            (vec!["c", "x", "u,v"], 20, 3),
+        ] {
+            let vals = Vals {
+                conditions,
+                limit,
+                start,
+            };
             agree(&e, None, &render(&s, &vals), Dialect::ALL[i]);
         }
     }

@@ -154,7 +154,7 @@ def plot(results, out):
         for n, t in zip(xs, med):
             ax.annotate(f"{t:.3g}", (n, t), textcoords="offset points", xytext=(4, -10), fontsize=7)
         ax.legend(fontsize=8, loc="upper left")
-    fig.suptitle("zstack-query: compile time of the reference engine against query size (criterion medians)")
+    fig.suptitle("zstack-query: cold compile time against query size (criterion medians, 95% intervals)")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
