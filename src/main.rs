@@ -4,7 +4,7 @@
 //! zstack-query run '<query>' [--resource R] [--db PATH] [--demo-size N]
 //! zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
 //! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
-//! zstack-query resources
+//! zstack-query resources [--all]
 //! zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
 //! zstack-query fields <API> [path.] [--json]
 //! zstack-query repl [--db PATH]
@@ -29,7 +29,7 @@ const USAGE: &str = "usage:
   zstack-query run '<query>' [--resource R] [--db PATH] [--demo-size N]
   zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
   zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
-  zstack-query resources
+  zstack-query resources [--all]
   zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
   zstack-query fields <API> [path.] [--json]
   zstack-query repl [--db PATH]
@@ -71,6 +71,7 @@ struct Args {
     demo_size: Option<usize>,
     cycles: bool,
     graph: bool,
+    all: bool,
     output: Option<PathBuf>,
     listen: Option<String>,
     connections: Option<usize>,
@@ -108,6 +109,7 @@ fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
                 )
             }
             "--cycles" => a.cycles = true,
+            "--all" => a.all = true,
             "--graph" => a.graph = true,
             "--output" | "-o" => a.output = Some(PathBuf::from(value("--output")?)),
             "-h" | "--help" => a.positional.insert(0, "help".into()),
@@ -286,11 +288,15 @@ fn run() -> anyhow::Result<ExitCode> {
             }
         }
         "resources" => {
+            // Every resource with a Query API (`--all`: every resource, ref tables and child
+            // types too); `-` where ZStack documents no REST path.
             for r in engine.schema().resources() {
-                let (Some(api), Some(path)) = (r.api, r.rest_path) else {
+                if r.api.is_none() && !args.all {
                     continue;
-                };
-                writeln!(out, "{api}\t{path}\t{}", r.table)?;
+                }
+                let api = r.api.unwrap_or("-");
+                let path = r.rest_path.unwrap_or("-");
+                writeln!(out, "{api}\t{path}\t{}\t{}", r.table, r.name)?;
             }
         }
         "schema" => {
