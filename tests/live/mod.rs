@@ -676,3 +676,53 @@ fn random_queries_agree_on_three_databases_and_the_oracle() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// The library's executors (`exec::run`, `exec::mysql::run`, `exec::postgres::run`) give the same
+/// reply JSON on the live rows, edge rows included: fractional timestamps, floats, nulls,
+/// booleans, counts and groups.
+#[test]
+fn library_executors_reply_the_same_json() {
+    let mut live = live();
+    let queries = [
+        "zwatch/alarms?q=uuid~=alarm%25&sort=threshold&fields=uuid,name,threshold,period,createDate",
+        "vm-instances?q=uuid~=edge%25&sort=createDate&fields=uuid,name,description,cpuNum,createDate,lastOpDate",
+        "vm-instances?q=uuid~=edge%25&count=true",
+        "vm-instances?groupBy=state&replyWithCount=true",
+        "l3-networks?limit=8&sort=name",
+        "vm-instances?q=state=Running&sort=-createDate&limit=5&replyWithCount=true",
+    ];
+    let e = engine();
+    for q in queries {
+        let s = e.compile(None, q, Dialect::Sqlite).expect("compiles");
+        let m = e.compile(None, q, Dialect::Mysql).expect("compiles");
+        let p = e.compile(None, q, Dialect::Postgres).expect("compiles");
+        let want = serde_json::to_value(zstack_query::exec::run(&live.sqlite, &s).expect("SQLite"))
+            .expect("JSON");
+        assert!(
+            want.as_object().is_some_and(|o| !o.is_empty()),
+            "{q}: {want}"
+        );
+        let my = mysql_exec::run(&mut live.mysql, &m).expect("MariaDB runs");
+        assert_eq!(
+            serde_json::to_value(my).expect("JSON"),
+            want,
+            "{q} on MariaDB"
+        );
+        let pg = postgres_exec::run(&mut live.pg, &p).expect("PostgreSQL runs");
+        assert_eq!(
+            serde_json::to_value(pg).expect("JSON"),
+            want,
+            "{q} on PostgreSQL"
+        );
+    }
+    // A database error is ErrorKind::Database.
+    let bad = e
+        .compile(None, "zones", Dialect::Postgres)
+        .expect("compiles");
+    let mut wrong = bad.clone();
+    wrong.main.text = wrong.main.text.replace("ZoneVO", "NoSuchVO");
+    let err = postgres_exec::run(&mut live.pg, &wrong).expect_err("no such table");
+    assert_eq!(err.code(), "database", "{err}");
+    let err = mysql_exec::run(&mut live.mysql, &bad).expect_err("wrong dialect");
+    assert_eq!(err.code(), "database", "{err}");
+}
