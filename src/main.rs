@@ -8,8 +8,9 @@
 //! zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
 //! zstack-query fields <API> [path.] [--json]
 //! zstack-query repl [--db PATH]
-//! zstack-query demo [--db PATH] [--demo-size N]
-//! zstack-query serve [--db PATH] [--listen ADDR] [--connections N]   (feature `server`)
+//! zstack-query demo [--db PATH | mysql://… | postgres://…] [--schema-name NAME] [--demo-size N]
+//! zstack-query serve [--db PATH | mysql://… | postgres://…] [--schema-name NAME] [--listen ADDR]
+//!                    [--connections N]   (feature `server`)
 //! ```
 //! Exit status: 0 on success, 2 on any error (the error, with a caret under the input, on stderr).
 
@@ -33,14 +34,18 @@ const USAGE: &str = "usage:
   zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
   zstack-query fields <API> [path.] [--json]
   zstack-query repl [--db PATH]
-  zstack-query demo [--db PATH] [--demo-size N]
-  zstack-query serve [--db PATH] [--listen 127.0.0.1:8080] [--connections N]
+  zstack-query demo [--db PATH | mysql://URL | postgres://URL] [--schema-name NAME] [--demo-size N]
+  zstack-query serve [--db PATH | mysql://URL | postgres://URL] [--schema-name NAME]
+                     [--listen 127.0.0.1:8080] [--connections N]
 
 A query is a REST query string (`vm-instances?q=name=vm1&limit=10`), a zstack-cli line
 (`QueryVmInstance name=vm1 limit=10`) or an SDK JSON message (`{\"api\":\"QueryVmInstance\",\"conditions\":[...]}`).
 `run` creates the demo database on first use (ZSTACK_QUERY_DB or ~/.cache/zstack-query/demo.sqlite).
 `serve` answers ZStack's GET /zstack/v1/<rest-path>?q=... and serves the playground at /
-(built with `--features server`).";
+(built with `--features server`), from SQLite or from MySQL/MariaDB or PostgreSQL given a URL
+(`--schema-name`: the MySQL database or PostgreSQL schema holding the tables).
+`demo --db mysql://…|postgres://…` loads the demo cloud there (features `mysql`, `postgres`;
+the schema's tables are dropped and recreated, other tables are left alone).";
 
 fn main() -> ExitCode {
     match run() {
@@ -75,6 +80,7 @@ struct Args {
     output: Option<PathBuf>,
     listen: Option<String>,
     connections: Option<usize>,
+    schema_name: Option<String>,
 }
 
 fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
@@ -101,6 +107,7 @@ fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
                 )
             }
             "--listen" => a.listen = Some(value("--listen")?),
+            "--schema-name" => a.schema_name = Some(value("--schema-name")?),
             "--connections" => {
                 a.connections = Some(
                     value("--connections")?
@@ -131,8 +138,27 @@ fn default_db() -> PathBuf {
     base.join("zstack-query").join("demo.sqlite")
 }
 
+/// `--db` when it is a MySQL or PostgreSQL URL: (is PostgreSQL, the URL).
+fn db_url(args: &Args) -> Option<(bool, &str)> {
+    let db = args.db.as_deref()?.to_str()?;
+    let lower = db.get(..13).unwrap_or(db).to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        Some((true, db))
+    } else if lower.starts_with("mysql://") || lower.starts_with("mariadb://") {
+        Some((false, db))
+    } else {
+        None
+    }
+}
+
 /// Opens the demo database, creating and filling it on first use.
 fn open_demo(engine: &Engine, args: &Args, fresh: bool) -> anyhow::Result<Connection> {
+    if let Some((_, url)) = db_url(args) {
+        bail!(
+            "`--db {url}`: this command runs on a SQLite file; `serve` and `demo` take a \
+             MySQL or PostgreSQL URL"
+        );
+    }
     let path = args.db.clone().unwrap_or_else(default_db);
     let exists = path.exists();
     if fresh && exists {
@@ -382,9 +408,10 @@ fn run() -> anyhow::Result<ExitCode> {
                 )?;
             }
         }
-        "demo" => {
-            open_demo(&engine, &args, true)?;
-        }
+        "demo" => match db_url(&args) {
+            Some((postgres, url)) => load_demo(&engine, &args, postgres, url)?,
+            None => drop(open_demo(&engine, &args, true)?),
+        },
         "fields" => {
             let api = args
                 .positional
@@ -418,16 +445,95 @@ fn run() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The demo cloud (`--demo-size`), generated in memory.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+fn demo_in_memory(engine: &Engine, args: &Args) -> anyhow::Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    let size = DemoSize {
+        vms: args.demo_size.unwrap_or(DemoSize::default().vms),
+    };
+    engine.generate_demo(&mut conn, size)?;
+    Ok(conn)
+}
+
+/// `demo --db <mysql:// | postgres:// URL>`: the demo cloud, generated in SQLite, loaded into
+/// the server's database (MySQL) or schema (PostgreSQL; `--schema-name` creates it if needed).
+fn load_demo(engine: &Engine, args: &Args, postgres: bool, url: &str) -> anyhow::Result<()> {
+    let loaded = if postgres {
+        load_postgres(engine, args, url)?
+    } else {
+        load_mysql(engine, args, url)?
+    };
+    let total: usize = loaded.iter().map(|(_, n)| n).sum();
+    eprintln!(
+        "loaded the demo cloud into {url}{}: {total} rows in {} tables",
+        args.schema_name
+            .as_deref()
+            .map_or(String::new(), |n| format!(" ({n})")),
+        loaded.len()
+    );
+    Ok(())
+}
+
+/// Rows loaded per table.
+type Loaded = Vec<(&'static str, usize)>;
+
+#[cfg(feature = "postgres")]
+fn load_postgres(engine: &Engine, args: &Args, url: &str) -> anyhow::Result<Loaded> {
+    use zstack_query::exec::postgres;
+    let sqlite = demo_in_memory(engine, args)?;
+    let mut client = postgres::connect(url, None)?;
+    if let Some(name) = &args.schema_name {
+        postgres::create_schema(&mut client, name)?;
+    }
+    Ok(postgres::load_from_sqlite(
+        &mut client,
+        engine.schema(),
+        &sqlite,
+    )?)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn load_postgres(_: &Engine, _: &Args, _: &str) -> anyhow::Result<Loaded> {
+    bail!("loading into PostgreSQL needs the `postgres` feature (or `server`)")
+}
+
+#[cfg(feature = "mysql")]
+fn load_mysql(engine: &Engine, args: &Args, url: &str) -> anyhow::Result<Loaded> {
+    use zstack_query::exec::mysql;
+    let sqlite = demo_in_memory(engine, args)?;
+    let mut conn = mysql::connect(url, None)?;
+    if let Some(name) = &args.schema_name {
+        mysql::create_database(&mut conn, name)?;
+    }
+    Ok(mysql::load_from_sqlite(
+        &mut conn,
+        engine.schema(),
+        &sqlite,
+    )?)
+}
+
+#[cfg(not(feature = "mysql"))]
+fn load_mysql(_: &Engine, _: &Args, _: &str) -> anyhow::Result<Loaded> {
+    bail!("loading into MySQL needs the `mysql` feature (or `server`)")
+}
+
 /// `serve`: the query server and playground on the demo database (or `--db`), until killed.
 #[cfg(feature = "server")]
 fn serve(engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
     use zstack_query::server;
-    // Creates the demo database when the file does not exist yet, as `run` does.
-    drop(open_demo(&engine, args, false)?);
-    let mut config = server::Config::new(args.db.clone().unwrap_or_else(default_db));
+    let mut config = match db_url(args) {
+        Some((_, url)) => server::Config::new(url),
+        None => {
+            // Creates the demo database when the file does not exist yet, as `run` does.
+            drop(open_demo(&engine, args, false)?);
+            server::Config::new(args.db.clone().unwrap_or_else(default_db))
+        }
+    };
     if let Some(n) = args.connections {
         config.connections = n;
     }
+    config.schema_name.clone_from(&args.schema_name);
     let listen = args.listen.as_deref().unwrap_or("127.0.0.1:8080");
     let app = server::router(engine, &config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -450,7 +556,7 @@ fn serve(engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
 /// Without the `server` feature there is no server to start: say how to get one.
 #[cfg(not(feature = "server"))]
 fn serve(_engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
-    let _ = (&args.listen, args.connections);
+    let _ = (&args.listen, args.connections, &args.schema_name);
     bail!(
         "`serve` is not in this build: rebuild with the `server` feature \
          (`cargo run --release --features server -- serve`, or `cargo install --features server`)"

@@ -29,6 +29,8 @@ struct Browser {
     base: String,
     session: String,
     profile: std::path::PathBuf,
+    /// The server the page is opened on (the SQLite one unless [`Browser::on`]).
+    server: &'static zstack_query::server::Running,
     _one_at_a_time: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -117,6 +119,7 @@ impl Browser {
             base,
             session: String::new(),
             profile,
+            server: shared(),
             _one_at_a_time: guard,
         };
         let v = call("POST", &format!("{}/session", browser.base), Some(&caps));
@@ -128,8 +131,15 @@ impl Browser {
         format!("{}/session/{}{tail}", self.base, self.session)
     }
 
+    /// Opens pages on `server` from now on.
+    #[cfg_attr(not(feature = "live-db"), allow(dead_code))]
+    fn on(mut self, server: &'static zstack_query::server::Running) -> Browser {
+        self.server = server;
+        self
+    }
+
     fn open(&self, path: &str) {
-        let url = format!("http://{}{path}", shared().addr());
+        let url = format!("http://{}{path}", self.server.addr());
         call("POST", &self.url("/url"), Some(&json!({ "url": url })));
     }
 
@@ -478,5 +488,43 @@ fn the_relation_graph_and_the_copy_forms() {
     b.wait_for(
         "the path",
         "return document.querySelector('#query').value === 'zone.';",
+    );
+}
+
+/// The playground on the PostgreSQL-backed server (features `server` + `live-db`): the SQL shown
+/// is PostgreSQL's by default, and Run shows the same rows as the CLI on the SQLite demo.
+#[cfg(feature = "live-db")]
+#[test]
+fn the_playground_runs_on_postgres_like_on_sqlite() {
+    let b = Browser::start().on(crate::remote::pg_server());
+    b.ready();
+    assert!(
+        b.text("#database")
+            .starts_with("runs on postgres: postgres"),
+        "{}",
+        b.text("#database")
+    );
+    b.query("name~=web-1% vmNics.l3Network.name~=pub% state=Running fields=uuid,name,cpuNum,createDate sortBy=name sortDirection=desc");
+    b.wait_for(
+        "PostgreSQL SQL",
+        "return document.querySelector('#sql').textContent.includes('$1');",
+    );
+    assert!(b.text("#error").is_empty());
+    b.click("#run");
+    b.wait_for(
+        "rows",
+        "return document.querySelectorAll('#rows tbody tr').length > 0;",
+    );
+    let cli = cli_run(
+        "QueryVmInstance name~=web-1% vmNics.l3Network.name~=pub% state=Running fields=uuid,name,cpuNum,createDate sortBy=name sortDirection=desc limit=20 replyWithCount=true",
+    );
+    assert_eq!(b.rows(), as_cells(&cli));
+    assert_eq!(
+        b.text("#page-info"),
+        format!(
+            "rows 1–{} of {}",
+            cli["inventories"].as_array().map_or(0, Vec::len),
+            cli["total"]
+        )
     );
 }

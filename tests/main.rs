@@ -32,6 +32,9 @@ mod schema_all;
 // The query server over loopback HTTP: endpoints, errors, the Java SDK's URLs, concurrency, curl.
 #[cfg(feature = "server")]
 mod server;
+// The query server on PostgreSQL and MariaDB: the same JSON as on SQLite (`--features server,live-db`).
+#[cfg(all(feature = "server", feature = "live-db"))]
+mod remote;
 // The playground in headless Chromium through chromedriver (fails when the browser is missing).
 #[cfg(feature = "server")]
 mod browser;

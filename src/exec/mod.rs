@@ -1,9 +1,17 @@
 //! `exec`: [`Sql`] on a rusqlite connection → [`Reply`] (`{"inventories": [...], "total": N}`, as
 //! ZStack replies). The only code touching rusqlite, with [`ddl`] (tables from the schema) and
-//! [`demo`] (a deterministic demo cloud to query).
+//! [`demo`] (a deterministic demo cloud to query). With the features `mysql` and `postgres`,
+//! [`mysql::run`] and [`postgres::run`] give the same [`Reply`] on those databases (and load a
+//! SQLite database, such as the demo, into them).
 
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+mod copy;
 pub mod ddl;
 pub mod demo;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params_from_iter};
@@ -30,9 +38,12 @@ pub struct Reply {
 }
 
 pub(crate) fn db_err(e: rusqlite::Error) -> Error {
-    Error::bare(ErrorKind::Database {
-        message: e.to_string(),
-    })
+    database_error(e.to_string())
+}
+
+/// An [`ErrorKind::Database`] error.
+pub(crate) fn database_error(message: String) -> Error {
+    Error::bare(ErrorKind::Database { message })
 }
 
 /// Creates the schema's tables and indexes on `conn` (idempotent).

@@ -19,7 +19,6 @@ use super::{error_response, json_response};
 use crate::ast::{self, Op};
 use crate::emit::{self, Dialect};
 use crate::error::{Error, ErrorKind, Result, Span};
-use crate::exec;
 use crate::introspect;
 use crate::plan::{Note, Predicate, Scope, Test};
 use crate::schema::{Resource, Schema};
@@ -48,6 +47,15 @@ pub(super) async fn resources(State(st): State<super::State>) -> Response {
         .collect();
     list.sort_by(|a, b| a["api"].as_str().cmp(&b["api"].as_str()));
     json_response(StatusCode::OK, &list)
+}
+
+/// `GET /api/database`: the database the server answers from, and the dialect its queries
+/// compile for (the page's default dialect).
+pub(super) async fn database(State(st): State<super::State>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({ "dialect": st.dialect.name(), "database": st.database }),
+    )
 }
 
 /// `?resource=&path=`.
@@ -98,7 +106,7 @@ pub(super) struct CompileParams {
     /// The box: zstack-cli words after the API name.
     #[serde(default)]
     q: String,
-    /// `sqlite` (default), `mysql` or `postgres`.
+    /// `sqlite`, `mysql` or `postgres` (default: the dialect of the database served).
     dialect: Option<String>,
 }
 
@@ -115,7 +123,7 @@ pub(super) async fn compile(
         Err(e) => return error_response(&e, 0),
     };
     let dialect = match p.dialect.as_deref().map(|d| (d, Dialect::from_name(d))) {
-        None => Dialect::Sqlite,
+        None => st.dialect,
         Some((_, Some(d))) => d,
         Some((d, None)) => {
             let e = Error::new(
@@ -188,7 +196,7 @@ pub(super) async fn run(State(st): State<super::State>, Query(p): Query<RunParam
         Err(e) => return error_response(&e, shift),
     };
     let url = rest_url(r, &rest);
-    let sql = match st.engine.compile(Some(r.name), &rest, Dialect::Sqlite) {
+    let sql = match st.engine.compile(Some(r.name), &rest, st.dialect) {
         Ok(sql) => sql,
         // Only an override can fail here (the box compiled above): no span into the box.
         Err(e) => {
@@ -199,7 +207,7 @@ pub(super) async fn run(State(st): State<super::State>, Query(p): Query<RunParam
             return error_response(&plain, 0);
         }
     };
-    let reply = st.pool.run(move |conn| exec::run(conn, &sql)).await;
+    let reply = st.backend.run(sql).await;
     match reply {
         Ok(reply) => json_response(
             StatusCode::OK,

@@ -1,5 +1,6 @@
 //! `server` (feature `server`): ZStack's read API and a query playground over HTTP, on axum and
-//! tokio, answering from a SQLite database. Knows HTTP; the query language is the [`Engine`]'s.
+//! tokio, answering from a SQLite database, MySQL/MariaDB or PostgreSQL ([`Database`]). Knows
+//! HTTP; the query language is the [`Engine`]'s.
 //!
 //! | endpoint | answer |
 //! |---|---|
@@ -11,6 +12,7 @@
 //! | `GET /api/complete?resource=R&word=vmN` | completions of a word (as the REPL's Tab) |
 //! | `GET /api/compile?resource=R&q=<words>&dialect=D` | SQL, parameters, hops, notes, and the query as a REST URL, zstack-cli line, curl command and SDK JSON |
 //! | `GET /api/run?resource=R&q=<words>&start=&limit=&sort=` | the reply, and the REST query string that produced it |
+//! | `GET /api/database` | the database served: `{"dialect", "database"}` (a URL without its password) |
 //!
 //! A bad query is HTTP 400 (an unknown resource 404) with the JSON error
 //! `{"code","message","span","hint"}`, built from the [`Error`] accessors; [`status_of`] is the one
@@ -18,13 +20,14 @@
 //! locked, else 500.
 //!
 //! The [`Engine`] (`Send + Sync`) is shared by every request. Queries compile on the async
-//! workers (microseconds) and run on tokio's blocking threads with a pooled read-only connection
-//! (see `pool.rs` for why this pool).
+//! workers (microseconds) for the database's [`Dialect`] and run on tokio's blocking threads with
+//! a pooled connection of the matching synchronous driver (rusqlite, `mysql`, `postgres`; see
+//! `pool.rs` for why this pool).
 //!
 //! ```no_run
 //! use zstack_query::{Engine, server};
 //!
-//! let config = server::Config::new("zstack.sqlite");
+//! let config = server::Config::new("zstack.sqlite"); // or "postgres://user@host/db", "mysql://…"
 //! let running = server::spawn(Engine::zstack()?, &config, "127.0.0.1:0")?;
 //! println!("http://{}/zstack/v1/vm-instances?q=name=vm1", running.addr());
 //! running.stop()?;
@@ -36,7 +39,7 @@ mod pool;
 mod rest;
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -44,24 +47,152 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::emit::{Dialect, Sql};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::exec::{self, Reply};
+
+/// The database a server answers from. Its tables are the schema's, as [`Engine::create_tables`]
+/// (SQLite) or `exec::mysql::load_from_sqlite` / `exec::postgres::load_from_sqlite` make them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file, opened read-only.
+    Sqlite(PathBuf),
+    /// A MySQL/MariaDB server: `mysql://user:password@host:port/database`.
+    Mysql(String),
+    /// A PostgreSQL server: `postgres://user:password@host:port/database` (options such as
+    /// `?options=-csearch_path%3Dname` are the driver's).
+    Postgres(String),
+}
+
+impl Database {
+    /// `mysql://…` / `mariadb://…` is MySQL, `postgres://…` / `postgresql://…` PostgreSQL,
+    /// anything else a SQLite path.
+    pub fn parse(s: &str) -> Database {
+        let lower = s.get(..13).unwrap_or(s).to_ascii_lowercase();
+        if lower.starts_with("mysql://") {
+            Database::Mysql(s.to_owned())
+        } else if lower.starts_with("mariadb://") {
+            Database::Mysql(format!("mysql://{}", &s["mariadb://".len()..]))
+        } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Database::Postgres(s.to_owned())
+        } else {
+            Database::Sqlite(PathBuf::from(s))
+        }
+    }
+
+    /// The dialect queries are compiled for.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Database::Sqlite(_) => Dialect::Sqlite,
+            Database::Mysql(_) => Dialect::Mysql,
+            Database::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The path, or the URL without its password (for logs and `/api/database`).
+    pub fn display(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Mysql(u) | Database::Postgres(u) => without_password(u),
+        }
+    }
+}
+
+/// `scheme://user:secret@host/…` → `scheme://user:***@host/…`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split_once(':').map_or(user, |(n, _)| n);
+            format!("{scheme}://{name}:***@{host}{tail}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl From<&str> for Database {
+    fn from(s: &str) -> Database {
+        Database::parse(s)
+    }
+}
+
+impl From<String> for Database {
+    fn from(s: String) -> Database {
+        Database::parse(&s)
+    }
+}
+
+impl From<&Path> for Database {
+    fn from(p: &Path) -> Database {
+        Database::Sqlite(p.to_owned())
+    }
+}
+
+impl From<PathBuf> for Database {
+    fn from(p: PathBuf) -> Database {
+        Database::Sqlite(p)
+    }
+}
+
+impl From<&PathBuf> for Database {
+    fn from(p: &PathBuf) -> Database {
+        Database::Sqlite(p.clone())
+    }
+}
 
 /// What the server serves.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The SQLite database (tables as [`Engine::create_tables`] makes them).
-    pub db: PathBuf,
-    /// How many queries may run on SQLite at once (connections in the pool).
+    /// The database.
+    pub db: Database,
+    /// How many queries may run at once (connections in the pool).
     pub connections: usize,
+    /// Where the tables are: the MySQL database (instead of the URL's), or the PostgreSQL schema
+    /// put first on the `search_path`. Ignored for SQLite.
+    pub schema_name: Option<String>,
 }
 
 impl Config {
-    /// Serves `db` with one connection per core.
-    pub fn new(db: impl Into<PathBuf>) -> Config {
+    /// Serves `db` (a SQLite path, or a `mysql://` / `postgres://` URL as a string) with one
+    /// connection per core.
+    pub fn new(db: impl Into<Database>) -> Config {
         Config {
             db: db.into(),
             connections: std::thread::available_parallelism().map_or(2, usize::from),
+            schema_name: None,
+        }
+    }
+}
+
+/// The connections, by driver.
+#[derive(Debug)]
+enum Backend {
+    Sqlite(Arc<pool::Pool<rusqlite::Connection>>),
+    Mysql(Arc<pool::Pool<mysql::Conn>>),
+    Postgres(Arc<pool::Pool<postgres::Client>>),
+}
+
+impl Backend {
+    fn open(config: &Config) -> Result<Backend> {
+        let (n, schema) = (config.connections, config.schema_name.as_deref());
+        Ok(match &config.db {
+            Database::Sqlite(path) => Backend::Sqlite(Arc::new(pool::sqlite(path, n)?)),
+            Database::Mysql(url) => Backend::Mysql(Arc::new(pool::mysql(url, schema, n)?)),
+            Database::Postgres(url) => Backend::Postgres(Arc::new(pool::postgres(url, schema, n)?)),
+        })
+    }
+
+    /// Runs statements compiled for [`Shared::dialect`] on a pooled connection.
+    async fn run(&self, sql: Sql) -> Result<Reply> {
+        match self {
+            Backend::Sqlite(p) => p.run(move |c| exec::run(c, &sql)).await,
+            Backend::Mysql(p) => p.run(move |c| exec::mysql::run(c, &sql)).await,
+            Backend::Postgres(p) => p.run(move |c| exec::postgres::run(c, &sql)).await,
         }
     }
 }
@@ -71,8 +202,12 @@ impl Config {
 struct Shared {
     /// The engine (schema, limits, options).
     engine: Engine,
+    /// The database's dialect: what queries compile for.
+    dialect: Dialect,
+    /// The database, for `/api/database`.
+    database: String,
     /// Connections to the database.
-    pool: Arc<pool::Pool>,
+    backend: Backend,
 }
 
 /// The handlers' state: cheap to clone.
@@ -81,10 +216,16 @@ type State = Arc<Shared>;
 /// The application: every route, with the database opened.
 ///
 /// # Errors
-/// [`ErrorKind::Database`] when `config.db` cannot be opened as a SQLite database.
+/// [`ErrorKind::Database`] when `config.db` cannot be opened as a SQLite database, or the
+/// first connection to a MySQL or PostgreSQL server fails.
 pub fn router(engine: Engine, config: &Config) -> Result<Router> {
-    let pool = Arc::new(pool::Pool::open(&config.db, config.connections)?);
-    let state: State = Arc::new(Shared { engine, pool });
+    let backend = Backend::open(config)?;
+    let state: State = Arc::new(Shared {
+        engine,
+        dialect: config.db.dialect(),
+        database: config.db.display(),
+        backend,
+    });
     Ok(Router::new()
         .route("/", get(api::page))
         .route("/api/resources", get(api::resources))
@@ -92,6 +233,7 @@ pub fn router(engine: Engine, config: &Config) -> Result<Router> {
         .route("/api/complete", get(api::complete))
         .route("/api/compile", get(api::compile))
         .route("/api/run", get(api::run))
+        .route("/api/database", get(api::database))
         .route("/zstack/v1/{*rest}", get(rest::query))
         .route("/v1/{*rest}", get(rest::query))
         .fallback(not_found)
@@ -292,6 +434,31 @@ mod tests {
                 message: "no such table: VmInstanceVO".into()
             }),
             500
+        );
+    }
+
+    #[test]
+    fn databases_by_scheme() {
+        assert_eq!(
+            Database::parse("demo.sqlite"),
+            Database::Sqlite("demo.sqlite".into())
+        );
+        assert_eq!(Database::parse("MySQL://r@h/db").dialect(), Dialect::Mysql);
+        assert_eq!(
+            Database::parse("mariadb://r@h/db"),
+            Database::Mysql("mysql://r@h/db".into())
+        );
+        assert_eq!(
+            Database::parse("postgresql://p@h/db").dialect(),
+            Dialect::Postgres
+        );
+        assert_eq!(
+            Database::parse("postgres://u:secret@h:5432/db?sslmode=disable").display(),
+            "postgres://u:***@h:5432/db?sslmode=disable"
+        );
+        assert_eq!(
+            Database::parse("mysql://root@h/db").display(),
+            "mysql://root@h/db"
         );
     }
 

@@ -12,9 +12,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
 use super::{error_response, json_response};
-use crate::emit::Dialect;
 use crate::error::{Error, ErrorKind, Result, Span};
-use crate::exec::{self, Reply};
+use crate::exec::Reply;
 use crate::schema::{ResourceId, Schema};
 use crate::suggest::closest;
 
@@ -43,10 +42,8 @@ async fn answer(st: &super::State, rest: &str, raw: &str) -> Result<Reply> {
         Some(uuid) if raw.is_empty() => format!("q={}={uuid}", r.primary_key),
         Some(uuid) => format!("{raw}&q={}={uuid}", r.primary_key),
     };
-    let sql = st.engine.compile(Some(r.name), &text, Dialect::Sqlite)?;
-    st.pool
-        .run(move |conn| exec::run(conn, &sql).map_err(|e| e.with_input(text)))
-        .await
+    let sql = st.engine.compile(Some(r.name), &text, st.dialect)?;
+    st.backend.run(sql).await.map_err(|e| e.with_input(text))
 }
 
 /// The resource and optional uuid named by a path after `/zstack/v1/`, longest REST path first.

@@ -1,6 +1,6 @@
 //! Live differential tests (cargo feature `live-db`): the schema's tables are created in MariaDB
 //! and PostgreSQL from `exec::ddl::create_statements`, the same demo cloud (plus a few edge rows)
-//! is copied from SQLite into both, and a fixed suite of queries must give identical answers on
+//! is copied from SQLite into both (by the library's `exec::mysql` / `exec::postgres` loaders), and a fixed suite of queries must give identical answers on
 //! all three databases. A server that does not answer fails the tests; nothing is skipped.
 //!
 //! `ZQ_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`) and `ZQ_POSTGRES_URL` (default
@@ -16,12 +16,11 @@ use mysql::prelude::Queryable;
 use rusqlite::Connection;
 use zstack_query::Dialect;
 use zstack_query::emit::{OutColumn, Sql, Statement};
-use zstack_query::exec::ddl;
 use zstack_query::exec::demo::DemoSize;
-use zstack_query::plan::Param;
+use zstack_query::exec::{mysql as mysql_exec, postgres as postgres_exec};
 use zstack_query::schema::FieldType;
 
-use crate::rows::{self, Answer, Val, format_unix_micros, timestamp_parts, timestamp_unix};
+use crate::rows::{self, Answer, Val, format_unix_micros};
 use crate::support::{DEMO_VMS, engine};
 
 /// The three databases, loaded with the same rows.
@@ -107,29 +106,18 @@ fn setup() -> Result<Live, String> {
     ))
     .map_err(|e| e.to_string())?;
 
-    for st in ddl::create_statements(schema, Dialect::Mysql) {
-        my.query_drop(&st)
-            .map_err(|e| format!("MariaDB rejects `{st}`: {e}"))?;
+    // The library's loaders (exec::mysql / exec::postgres), as `zstack-query demo --db <url>`.
+    mysql_exec::create_tables(&mut my, schema).map_err(|e| e.to_string())?;
+    postgres_exec::create_tables(&mut pg, schema).map_err(|e| e.to_string())?;
+    let loaded =
+        mysql_exec::copy_from_sqlite(&mut my, schema, &sqlite).map_err(|e| e.to_string())?;
+    let loaded_pg =
+        postgres_exec::copy_from_sqlite(&mut pg, schema, &sqlite).map_err(|e| e.to_string())?;
+    if loaded != loaded_pg {
+        return Err(format!(
+            "loaded {loaded:?} into MariaDB, {loaded_pg:?} into PostgreSQL"
+        ));
     }
-    // PostgreSQL's DDL is transactional: one transaction, one flush.
-    let pg_ddl = ddl::create_statements(schema, Dialect::Postgres);
-    pg.batch_execute(&format!("BEGIN; {}; COMMIT", pg_ddl.join(";\n")))
-        .map_err(|e| format!("PostgreSQL rejects the DDL: {e}"))?;
-    let mut loaded = Vec::new();
-    my.query_drop("START TRANSACTION")
-        .map_err(|e| e.to_string())?;
-    pg.batch_execute("BEGIN").map_err(|e| e.to_string())?;
-    for (table, def) in ddl::tables(schema) {
-        let rows = read_table(&sqlite, table, &def.columns)?;
-        if rows.is_empty() {
-            continue;
-        }
-        copy_mysql(&mut my, table, &def.columns, &rows)?;
-        copy_postgres(&mut pg, table, &def.columns, &rows)?;
-        loaded.push((table, rows.len()));
-    }
-    my.query_drop("COMMIT").map_err(|e| e.to_string())?;
-    pg.batch_execute("COMMIT").map_err(|e| e.to_string())?;
     let db = crate::oracle::eval::Db::load(&sqlite, schema);
     Ok(Live {
         db,
@@ -261,150 +249,6 @@ const NON_ASCII: [&str; 9] = [
     "É", "é", "café", "CAFÉ", "cafe", "naïve", "NAÏVE", "Ωmega", "ωmega",
 ];
 
-fn read_table(
-    c: &Connection,
-    table: &str,
-    columns: &[(&'static str, FieldType)],
-) -> Result<Vec<Vec<Val>>, String> {
-    let cols: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
-    let sql = format!("SELECT {} FROM \"{table}\"", cols.join(", "));
-    let mut stmt = c.prepare(&sql).map_err(|e| format!("{sql}: {e}"))?;
-    let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-        let mut r = Vec::with_capacity(columns.len());
-        for (i, (_, ty)) in columns.iter().enumerate() {
-            r.push(rows::val_of_sqlite(
-                row.get_ref(i).map_err(|e| e.to_string())?,
-                ty,
-            ));
-        }
-        out.push(r);
-    }
-    Ok(out)
-}
-
-/// Rows per multi-row INSERT.
-const CHUNK: usize = 200;
-
-fn mysql_value(v: &Val, ty: &FieldType) -> mysql::Value {
-    match (v, ty) {
-        (Val::Null, _) => mysql::Value::NULL,
-        (Val::Bool(b), _) => mysql::Value::Int(i64::from(*b)),
-        (Val::Int(i), _) => mysql::Value::Int(*i),
-        (Val::Float(f), _) => mysql::Value::Double(*f),
-        (Val::Text(s), FieldType::Timestamp) => mysql_timestamp(s),
-        (Val::Text(s), _) => mysql::Value::Bytes(s.clone().into_bytes()),
-    }
-}
-
-fn mysql_timestamp(s: &str) -> mysql::Value {
-    let (y, mo, d, h, mi, se, us) = timestamp_parts(s);
-    mysql::Value::Date(y as u16, mo as u8, d as u8, h as u8, mi as u8, se as u8, us)
-}
-
-fn copy_mysql(
-    my: &mut mysql::Conn,
-    table: &str,
-    columns: &[(&'static str, FieldType)],
-    rows: &[Vec<Val>],
-) -> Result<(), String> {
-    let cols: Vec<String> = columns.iter().map(|(c, _)| format!("`{c}`")).collect();
-    let one = format!("({})", vec!["?"; columns.len()].join(", "));
-    for chunk in rows.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO `{table}` ({}) VALUES {}",
-            cols.join(", "),
-            vec![one.as_str(); chunk.len()].join(", ")
-        );
-        let params: Vec<mysql::Value> = chunk
-            .iter()
-            .flat_map(|r| r.iter().zip(columns).map(|(v, (_, ty))| mysql_value(v, ty)))
-            .collect();
-        my.exec_drop(&sql, mysql::Params::Positional(params))
-            .map_err(|e| format!("MariaDB insert into {table}: {e}"))?;
-    }
-    Ok(())
-}
-
-fn system_time(s: &str) -> SystemTime {
-    let (secs, micros) = timestamp_unix(s);
-    let base = if secs >= 0 {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64)
-    } else {
-        SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
-    };
-    base + Duration::from_micros(u64::from(micros))
-}
-
-type PgParam = Box<dyn postgres::types::ToSql + Sync>;
-
-fn pg_value(v: &Val, ty: &FieldType) -> PgParam {
-    match (v, ty) {
-        (Val::Null, FieldType::Boolean) => Box::new(None::<bool>),
-        (Val::Null, FieldType::Integer) => Box::new(None::<i64>),
-        (Val::Null, FieldType::Float) => Box::new(None::<f64>),
-        (Val::Null, FieldType::Timestamp) => Box::new(None::<SystemTime>),
-        (Val::Null, _) => Box::new(None::<String>),
-        (Val::Bool(b), _) => Box::new(*b),
-        (Val::Int(i), FieldType::Float) => Box::new(*i as f64),
-        (Val::Int(i), _) => Box::new(*i),
-        (Val::Float(f), _) => Box::new(*f),
-        (Val::Text(s), FieldType::Timestamp) => Box::new(system_time(s)),
-        (Val::Text(s), _) => Box::new(s.clone()),
-    }
-}
-
-fn copy_postgres(
-    pg: &mut postgres::Client,
-    table: &str,
-    columns: &[(&'static str, FieldType)],
-    rows: &[Vec<Val>],
-) -> Result<(), String> {
-    let cols: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
-    for chunk in rows.chunks(CHUNK) {
-        let mut n = 0;
-        let tuples: Vec<String> = chunk
-            .iter()
-            .map(|_| {
-                let ph: Vec<String> = columns
-                    .iter()
-                    .map(|_| {
-                        n += 1;
-                        format!("${n}")
-                    })
-                    .collect();
-                format!("({})", ph.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO \"{table}\" ({}) VALUES {}",
-            cols.join(", "),
-            tuples.join(", ")
-        );
-        let params: Vec<PgParam> = chunk
-            .iter()
-            .flat_map(|r| r.iter().zip(columns).map(|(v, (_, ty))| pg_value(v, ty)))
-            .collect();
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            params.iter().map(AsRef::as_ref).collect();
-        pg.execute(sql.as_str(), &refs)
-            .map_err(|e| format!("PostgreSQL insert into {table}: {e}"))?;
-    }
-    Ok(())
-}
-
-/// A query parameter as a MariaDB client binds it: timestamps as DATETIME values.
-fn mysql_param(p: &Param) -> mysql::Value {
-    match p {
-        Param::Text(s) => mysql::Value::Bytes(s.clone().into_bytes()),
-        Param::Timestamp(s) => mysql_timestamp(s),
-        Param::Int(i) => mysql::Value::Int(*i),
-        Param::Float(f) => mysql::Value::Double(*f),
-        Param::Bool(b) => mysql::Value::Int(i64::from(*b)),
-    }
-}
-
 fn mysql_val(v: mysql::Value, ty: &FieldType) -> Result<Val, String> {
     use mysql::Value as M;
     Ok(match v {
@@ -444,7 +288,7 @@ pub fn mysql_rows(
     let params = if st.params.is_empty() {
         mysql::Params::Empty
     } else {
-        mysql::Params::Positional(st.params.iter().map(mysql_param).collect())
+        mysql::Params::Positional(st.params.iter().map(mysql_exec::param).collect())
     };
     let rows: Vec<mysql::Row> = my.exec(&st.text, params).map_err(|e| e.to_string())?;
     rows.into_iter()
@@ -456,18 +300,6 @@ pub fn mysql_rows(
                 .collect()
         })
         .collect()
-}
-
-/// A query parameter as a PostgreSQL client binds it: timestamps as `timestamp`, booleans as
-/// `boolean` (the types PostgreSQL infers for the emitted placeholders).
-fn pg_param(p: &Param) -> PgParam {
-    match p {
-        Param::Text(s) => Box::new(s.clone()),
-        Param::Timestamp(s) => Box::new(system_time(s)),
-        Param::Int(i) => Box::new(*i),
-        Param::Float(f) => Box::new(*f),
-        Param::Bool(b) => Box::new(*b),
-    }
 }
 
 fn pg_val(row: &postgres::Row, i: usize, ty: &FieldType) -> Result<Val, String> {
@@ -522,7 +354,7 @@ pub fn pg_rows(
     st: &Statement,
     columns: &[OutColumn],
 ) -> Result<Vec<Vec<Val>>, String> {
-    let params: Vec<PgParam> = st.params.iter().map(pg_param).collect();
+    let params: Vec<postgres_exec::PgParam> = st.params.iter().map(postgres_exec::param).collect();
     let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
         params.iter().map(AsRef::as_ref).collect();
     let rows = pg
@@ -843,4 +675,54 @@ fn random_queries_agree_on_three_databases_and_the_oracle() {
         compared.get(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The library's executors (`exec::run`, `exec::mysql::run`, `exec::postgres::run`) give the same
+/// reply JSON on the live rows, edge rows included: fractional timestamps, floats, nulls,
+/// booleans, counts and groups.
+#[test]
+fn library_executors_reply_the_same_json() {
+    let mut live = live();
+    let queries = [
+        "zwatch/alarms?q=uuid~=alarm%25&sort=threshold&fields=uuid,name,threshold,period,createDate",
+        "vm-instances?q=uuid~=edge%25&sort=createDate&fields=uuid,name,description,cpuNum,createDate,lastOpDate",
+        "vm-instances?q=uuid~=edge%25&count=true",
+        "vm-instances?groupBy=state&replyWithCount=true",
+        "l3-networks?limit=8&sort=name",
+        "vm-instances?q=state=Running&sort=-createDate&limit=5&replyWithCount=true",
+    ];
+    let e = engine();
+    for q in queries {
+        let s = e.compile(None, q, Dialect::Sqlite).expect("compiles");
+        let m = e.compile(None, q, Dialect::Mysql).expect("compiles");
+        let p = e.compile(None, q, Dialect::Postgres).expect("compiles");
+        let want = serde_json::to_value(zstack_query::exec::run(&live.sqlite, &s).expect("SQLite"))
+            .expect("JSON");
+        assert!(
+            want.as_object().is_some_and(|o| !o.is_empty()),
+            "{q}: {want}"
+        );
+        let my = mysql_exec::run(&mut live.mysql, &m).expect("MariaDB runs");
+        assert_eq!(
+            serde_json::to_value(my).expect("JSON"),
+            want,
+            "{q} on MariaDB"
+        );
+        let pg = postgres_exec::run(&mut live.pg, &p).expect("PostgreSQL runs");
+        assert_eq!(
+            serde_json::to_value(pg).expect("JSON"),
+            want,
+            "{q} on PostgreSQL"
+        );
+    }
+    // A database error is ErrorKind::Database.
+    let bad = e
+        .compile(None, "zones", Dialect::Postgres)
+        .expect("compiles");
+    let mut wrong = bad.clone();
+    wrong.main.text = wrong.main.text.replace("ZoneVO", "NoSuchVO");
+    let err = postgres_exec::run(&mut live.pg, &wrong).expect_err("no such table");
+    assert_eq!(err.code(), "database", "{err}");
+    let err = mysql_exec::run(&mut live.mysql, &bad).expect_err("wrong dialect");
+    assert_eq!(err.code(), "database", "{err}");
 }

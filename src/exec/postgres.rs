@@ -1,0 +1,333 @@
+//! `exec::postgres` (feature `postgres`): [`Sql`] compiled for [`Dialect::Postgres`] run on
+//! PostgreSQL through the `postgres` crate, giving the same [`Reply`] as SQLite for the same rows;
+//! and the schema's tables created and filled from a SQLite database (the demo cloud).
+//!
+//! Parameters are bound by their type (the types PostgreSQL infers for the emitted placeholders):
+//! text as `text`, timestamps as `timestamp`, booleans as `boolean`, integers as `bigint`, floats
+//! as `double precision`. Values are read back by their PostgreSQL type; timestamps as
+//! `YYYY-MM-DD HH:MM:SS[.f]`.
+//!
+//! [`Dialect::Postgres`]: crate::Dialect::Postgres
+
+use std::time::{Duration, SystemTime};
+
+use postgres::types::{ToSql, Type};
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+
+use super::copy::{self, CHUNK, Cell};
+use super::{Reply, database_error, ddl};
+use crate::emit::{Dialect, OutColumn, Shape, Sql, Statement};
+use crate::error::{Error, Result};
+use crate::plan::Param;
+use crate::schema::{FieldType, Schema};
+
+/// A bound parameter.
+pub type PgParam = Box<dyn ToSql + Sync>;
+
+fn db_err(e: postgres::Error) -> Error {
+    // `{:?}` would show the server's detail; `Display` gives "db error: ERROR: …" with the message.
+    let message = match e.as_db_error() {
+        Some(db) => format!("PostgreSQL: {}: {}", db.severity(), db.message()),
+        None => format!("PostgreSQL: {e}"),
+    };
+    database_error(message)
+}
+
+/// Connects to `url` (`postgres://user:password@host:port/database`, or a key=value string;
+/// `?options=-csearch_path%3Dname` selects a schema); `schema_name`, when given, is put first on
+/// the `search_path`.
+///
+/// # Errors
+/// [`ErrorKind::Database`](crate::ErrorKind::Database): a bad URL or a server that does not
+/// answer.
+pub fn connect(url: &str, schema_name: Option<&str>) -> Result<postgres::Client> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(db_err)?;
+    if let Some(name) = schema_name {
+        copy::check_identifier(name)?;
+        client
+            .batch_execute(&format!("SET search_path TO {name}"))
+            .map_err(db_err)?;
+    }
+    Ok(client)
+}
+
+fn system_time(s: &str) -> Option<SystemTime> {
+    let (secs, micros) = copy::timestamp_unix(s)?;
+    let base = if secs >= 0 {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
+    } else {
+        SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    };
+    Some(base + Duration::from_micros(u64::from(micros)))
+}
+
+/// A query parameter as PostgreSQL binds it.
+pub fn param(p: &Param) -> PgParam {
+    match p {
+        Param::Text(s) => Box::new(s.clone()),
+        Param::Timestamp(s) => match system_time(s) {
+            Some(t) => Box::new(t),
+            None => Box::new(s.clone()),
+        },
+        Param::Int(i) => Box::new(*i),
+        Param::Float(f) => Box::new(*f),
+        Param::Bool(b) => Box::new(*b),
+    }
+}
+
+fn unix_of(st: SystemTime) -> (i64, u32) {
+    match st.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => (
+            i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            d.subsec_micros(),
+        ),
+        Err(neg) => {
+            let d = neg.duration();
+            let mut secs = -i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            let mut micros = d.subsec_micros();
+            if micros > 0 {
+                secs -= 1;
+                micros = 1_000_000 - micros;
+            }
+            (secs, micros)
+        }
+    }
+}
+
+/// Column `i` of `row` as JSON (`Value::Null` for NULL).
+fn json_of(row: &postgres::Row, i: usize, ty: &FieldType) -> Result<Value> {
+    let t = row.columns()[i].type_().clone();
+    let e = db_err;
+    Ok(if t == Type::BOOL {
+        row.try_get::<_, Option<bool>>(i)
+            .map_err(e)?
+            .map_or(Value::Null, Value::Bool)
+    } else if t == Type::INT8 {
+        let v = row.try_get::<_, Option<i64>>(i).map_err(e)?;
+        match (v, ty) {
+            (Some(v), FieldType::Boolean) => Value::Bool(v != 0),
+            (v, _) => v.map_or(Value::Null, Value::from),
+        }
+    } else if t == Type::INT4 {
+        row.try_get::<_, Option<i32>>(i)
+            .map_err(e)?
+            .map_or(Value::Null, Value::from)
+    } else if t == Type::INT2 {
+        row.try_get::<_, Option<i16>>(i)
+            .map_err(e)?
+            .map_or(Value::Null, Value::from)
+    } else if t == Type::FLOAT8 {
+        row.try_get::<_, Option<f64>>(i)
+            .map_err(e)?
+            .map_or(Value::Null, copy::float_json)
+    } else if t == Type::FLOAT4 {
+        row.try_get::<_, Option<f32>>(i)
+            .map_err(e)?
+            .map_or(Value::Null, |f| copy::float_json(f64::from(f)))
+    } else if t == Type::TIMESTAMP || t == Type::TIMESTAMPTZ {
+        row.try_get::<_, Option<SystemTime>>(i)
+            .map_err(e)?
+            .map_or(Value::Null, |st| {
+                let (secs, micros) = unix_of(st);
+                Value::String(copy::format_unix_micros(secs, micros))
+            })
+    } else if t == Type::TEXT || t == Type::VARCHAR || t == Type::BPCHAR || t == Type::NAME {
+        row.try_get::<_, Option<String>>(i)
+            .map_err(e)?
+            .map_or(Value::Null, Value::String)
+    } else {
+        return Err(database_error(format!(
+            "PostgreSQL: column {} has type {t}, which the reply cannot show",
+            row.columns()[i].name()
+        )));
+    })
+}
+
+fn query(client: &mut postgres::Client, st: &Statement) -> Result<Vec<postgres::Row>> {
+    let params: Vec<PgParam> = st.params.iter().map(param).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
+    client.query(st.text.as_str(), &refs).map_err(db_err)
+}
+
+fn rows(
+    client: &mut postgres::Client,
+    st: &Statement,
+    columns: &[OutColumn],
+) -> Result<Vec<Map<String, Value>>> {
+    let mut out = Vec::new();
+    for row in query(client, st)? {
+        let mut obj = Map::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            let v = json_of(&row, i, &c.ty)?;
+            if !v.is_null() {
+                obj.insert(c.name.to_owned(), v);
+            }
+        }
+        out.push(obj);
+    }
+    Ok(out)
+}
+
+fn count(client: &mut postgres::Client, st: &Statement) -> Result<u64> {
+    let rows = query(client, st)?;
+    Ok(
+        match rows.first().map(|r| json_of(r, 0, &FieldType::Integer)) {
+            Some(Ok(Value::Number(n))) => n.as_u64().unwrap_or(0),
+            Some(Err(e)) => return Err(e),
+            _ => 0,
+        },
+    )
+}
+
+/// Runs statements compiled for PostgreSQL on `client`: the same reply as [`super::run`] on
+/// SQLite.
+///
+/// # Errors
+/// [`ErrorKind::Database`](crate::ErrorKind::Database), with the server's message.
+pub fn run(client: &mut postgres::Client, sql: &Sql) -> Result<Reply> {
+    if sql.dialect != Dialect::Postgres {
+        return Err(database_error(format!(
+            "statements for {} cannot run on PostgreSQL",
+            sql.dialect.name()
+        )));
+    }
+    let total = sql.count.as_ref().map(|c| count(client, c)).transpose()?;
+    Ok(match sql.shape {
+        Shape::Count => Reply {
+            total: Some(count(client, &sql.main)?),
+            ..Reply::default()
+        },
+        Shape::Rows | Shape::Groups { as_counts: false } => Reply {
+            inventories: Some(rows(client, &sql.main, &sql.columns)?),
+            total,
+            ..Reply::default()
+        },
+        Shape::Groups { as_counts: true } => Reply {
+            inventory_counts: Some(rows(client, &sql.main, &sql.columns)?),
+            total,
+            ..Reply::default()
+        },
+    })
+}
+
+/// Creates the schema's tables and indexes (`IF NOT EXISTS`) in the first schema of the
+/// `search_path`, in one transaction.
+///
+/// # Errors
+/// A statement the server rejects.
+pub fn create_tables(client: &mut postgres::Client, schema: &Schema) -> Result<()> {
+    let ddl = ddl::create_statements(schema, Dialect::Postgres);
+    client
+        .batch_execute(&format!("BEGIN; {}; COMMIT", ddl.join(";\n")))
+        .map_err(|e| {
+            let _ = client.batch_execute("ROLLBACK");
+            db_err(e)
+        })
+}
+
+fn cell_value(v: &Cell, ty: &FieldType) -> PgParam {
+    match (v, ty) {
+        (Cell::Null, FieldType::Boolean) => Box::new(None::<bool>),
+        (Cell::Null, FieldType::Integer) => Box::new(None::<i64>),
+        (Cell::Null, FieldType::Float) => Box::new(None::<f64>),
+        (Cell::Null, FieldType::Timestamp) => Box::new(None::<SystemTime>),
+        (Cell::Null, _) => Box::new(None::<String>),
+        (Cell::Bool(b), _) => Box::new(*b),
+        (Cell::Int(i), FieldType::Float) => Box::new(*i as f64),
+        (Cell::Int(i), _) => Box::new(*i),
+        (Cell::Float(f), _) => Box::new(*f),
+        (Cell::Timestamp(s), _) => match system_time(s) {
+            Some(t) => Box::new(t),
+            None => Box::new(None::<SystemTime>),
+        },
+        (Cell::Text(s), _) => Box::new(s.clone()),
+    }
+}
+
+/// Copies every row of the schema's tables from `sqlite` into the tables on the `search_path`
+/// (which must exist and may be empty), in one transaction. Returns the rows per table.
+///
+/// # Errors
+/// A database error on either side.
+pub fn copy_from_sqlite(
+    client: &mut postgres::Client,
+    schema: &Schema,
+    sqlite: &Connection,
+) -> Result<Vec<(&'static str, usize)>> {
+    let tables = copy::read_all(sqlite, schema)?;
+    let mut tx = client.transaction().map_err(db_err)?;
+    let mut loaded = Vec::new();
+    for (table, columns, rows) in &tables {
+        let cols: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+        for chunk in rows.chunks(CHUNK) {
+            let mut n = 0;
+            let tuples: Vec<String> = chunk
+                .iter()
+                .map(|_| {
+                    let ph: Vec<String> = columns
+                        .iter()
+                        .map(|_| {
+                            n += 1;
+                            format!("${n}")
+                        })
+                        .collect();
+                    format!("({})", ph.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO \"{table}\" ({}) VALUES {}",
+                cols.join(", "),
+                tuples.join(", ")
+            );
+            let params: Vec<PgParam> = chunk
+                .iter()
+                .flat_map(|r| r.iter().zip(columns).map(|(v, (_, ty))| cell_value(v, ty)))
+                .collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
+            tx.execute(sql.as_str(), &refs).map_err(|e| {
+                database_error(format!("PostgreSQL insert into {table}: {}", db_err(e)))
+            })?;
+        }
+        loaded.push((*table, rows.len()));
+    }
+    tx.commit().map_err(db_err)?;
+    Ok(loaded)
+}
+
+/// Loads a SQLite database (the demo cloud) into the first schema of the `search_path`: the
+/// schema's tables are dropped when they exist, created, and filled. Other tables are left alone.
+///
+/// # Errors
+/// A database error on either side.
+pub fn load_from_sqlite(
+    client: &mut postgres::Client,
+    schema: &Schema,
+    sqlite: &Connection,
+) -> Result<Vec<(&'static str, usize)>> {
+    let names: Vec<String> = ddl::tables(schema)
+        .keys()
+        .map(|t| format!("\"{t}\""))
+        .collect();
+    client
+        .batch_execute(&format!(
+            "DROP TABLE IF EXISTS {} CASCADE",
+            names.join(", ")
+        ))
+        .map_err(db_err)?;
+    create_tables(client, schema)?;
+    copy_from_sqlite(client, schema, sqlite)
+}
+
+/// Creates schema `name` when it does not exist and puts it first on the `search_path`.
+///
+/// # Errors
+/// Not an identifier, or the server refuses.
+pub fn create_schema(client: &mut postgres::Client, name: &str) -> Result<()> {
+    copy::check_identifier(name)?;
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {name}; SET search_path TO {name}"
+        ))
+        .map_err(db_err)
+}
