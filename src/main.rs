@@ -77,6 +77,7 @@ struct Args {
     cycles: bool,
     graph: bool,
     all: bool,
+    cache: Option<usize>,
     output: Option<PathBuf>,
     listen: Option<String>,
     connections: Option<usize>,
@@ -117,6 +118,13 @@ fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
             }
             "--cycles" => a.cycles = true,
             "--all" => a.all = true,
+            "--cache" => {
+                a.cache = Some(
+                    value("--cache")?
+                        .parse()
+                        .context("--cache takes a number of shapes")?,
+                )
+            }
             "--graph" => a.graph = true,
             "--output" | "-o" => a.output = Some(PathBuf::from(value("--output")?)),
             "-h" | "--help" => a.positional.insert(0, "help".into()),
@@ -198,7 +206,11 @@ fn query_arg(args: &Args) -> anyhow::Result<&str> {
 
 fn run() -> anyhow::Result<ExitCode> {
     let args = parse_args(std::env::args().skip(1))?;
-    let engine = Engine::zstack()?;
+    // `--cache N` sizes the statement-shape cache (0 turns it off, for comparison).
+    let engine = match args.cache {
+        Some(n) => Engine::builder().shape_cache(n).build()?,
+        None => Engine::zstack()?,
+    };
     let out = std::io::stdout();
     let mut out = out.lock();
     let cmd = args
