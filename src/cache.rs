@@ -516,11 +516,7 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
             }
             Recipe::Offset => Param::Int(i64::try_from(values.start?).unwrap_or(i64::MAX)),
         };
-        // What emit binds: sea-query carries timestamps as text.
-        params.push(match p {
-            Param::Timestamp(s) => Param::Text(s),
-            p => p,
-        });
+        params.push(p);
     }
     let t = &entry.template;
     let count = t.count.as_ref().map(|c| Statement {
@@ -536,6 +532,7 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
         count,
         columns: t.columns.clone(),
         shape: t.shape,
+        where_origins: t.where_origins.clone(),
     })
 }
 
@@ -583,8 +580,10 @@ fn entry(
     }
     let mut order = Vec::new();
     where_order(&plan.root, &mut order);
-    let mut recipes = Vec::with_capacity(order.len() + 2);
-    for origin in &order {
+    // Emit says which plan value each placeholder binds (a value may be bound twice).
+    let mut recipes = Vec::with_capacity(sql.where_origins.len() + 2);
+    for k in &sql.where_origins {
+        let origin = order.get(*k as usize)?;
         let s = by_origin.get(origin)?;
         recipes.push(Recipe::Value {
             condition: s.condition,

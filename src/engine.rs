@@ -143,6 +143,14 @@ impl Engine {
     /// Parses and resolves. `resource` names the resource when the text does not (a REST query
     /// string alone, `q=name=vm1`); when both name one, the text wins.
     ///
+    /// ```
+    /// use zstack_query::{Engine, plan::Note};
+    /// let engine = Engine::zstack()?;
+    /// let plan = engine.plan(Some("hosts"), "q=hypervisorType=KVM&q=username=root")?;
+    /// assert_eq!(plan.notes, vec![Note::TypeSwitch { from: "Host", to: "KVMHost" }]);
+    /// # Ok::<(), zstack_query::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// Any syntax or resolution error, with its span in `text`.
     pub fn plan(&self, resource: Option<&str>, text: &str) -> Result<plan::Query> {
@@ -153,6 +161,18 @@ impl Engine {
     /// Compiles a query to SQL for `dialect`. A query of a shape compiled before (the same query
     /// but for its values) is answered from the statement-shape cache: its values are typed and
     /// bound into the cached SQL, with the same result and the same errors as a full compile.
+    ///
+    /// ```
+    /// use zstack_query::{Dialect, Engine, plan::Param};
+    /// let engine = Engine::zstack()?;
+    /// let sql = engine.compile(None, "QueryVmInstance zone.name=z1 fields=uuid", Dialect::Postgres)?;
+    /// assert_eq!(
+    ///     sql.main.text,
+    ///     r#"SELECT "t0"."uuid" FROM "VmInstanceVO" AS "t0" WHERE "t0"."zoneUuid" IN (SELECT "t1"."uuid" FROM "ZoneVO" AS "t1" WHERE LOWER("t1"."name") = (LOWER($1 COLLATE "C"))) ORDER BY "t0"."uuid" ASC LIMIT $2"#
+    /// );
+    /// assert_eq!(sql.main.params, vec![Param::Text("z1".into()), Param::Int(1000)]);
+    /// # Ok::<(), zstack_query::Error>(())
+    /// ```
     ///
     /// # Errors
     /// Any syntax or resolution error, with its span in `text`.
@@ -178,6 +198,16 @@ impl Engine {
     }
 
     /// Compiles for SQLite and runs on `conn`, which holds the schema's tables.
+    ///
+    /// ```
+    /// use zstack_query::{Engine, exec::demo::DemoSize};
+    /// let engine = Engine::zstack()?;
+    /// let mut conn = rusqlite::Connection::open_in_memory().expect("in-memory SQLite");
+    /// engine.generate_demo(&mut conn, DemoSize { vms: 30 })?;
+    /// let reply = engine.run(&conn, Some("vm-instances"), "q=name=web-5&fields=name&replyWithCount=true")?;
+    /// assert_eq!(serde_json::to_string(&reply).unwrap(), r#"{"inventories":[{"name":"web-5"}],"total":1}"#);
+    /// # Ok::<(), zstack_query::Error>(())
+    /// ```
     ///
     /// # Errors
     /// Any compile error, or a database error.

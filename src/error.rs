@@ -140,11 +140,6 @@ pub enum ErrorKind {
         /// The alias.
         alias: String,
     },
-    /// A path has more hops than the engine allows.
-    PathTooDeep {
-        /// The configured maximum.
-        max: usize,
-    },
     /// A value cannot be read as the field's type.
     ValueWrongType {
         /// The field.
@@ -213,7 +208,6 @@ impl ErrorKind {
             ErrorKind::PathUnknownRelation { .. } => "unknown-relation",
             ErrorKind::PathEndsOnRelation { .. } => "path-ends-on-relation",
             ErrorKind::PathAliasLoop { .. } => "alias-loop",
-            ErrorKind::PathTooDeep { .. } => "path-too-deep",
             ErrorKind::ValueWrongType { .. } => "invalid-value",
             ErrorKind::ValueNotInEnum { .. } => "invalid-enum-value",
             ErrorKind::OperatorNotAllowed { .. } => "operator-not-allowed",
@@ -258,7 +252,6 @@ impl fmt::Display for ErrorKind {
                 write!(f, "`{relation}` is a relation, not a field: add a field after it")
             }
             ErrorKind::PathAliasLoop { alias } => write!(f, "alias `{alias}` expands into itself"),
-            ErrorKind::PathTooDeep { max } => write!(f, "path has more than {max} hops"),
             ErrorKind::ValueWrongType { field, expected } => {
                 write!(f, "value of `{field}` is not a valid {expected}")
             }
@@ -382,6 +375,18 @@ impl Error {
     }
 
     /// The JSON object a server returns: `{"code","message","span","hint"}`.
+    ///
+    /// ```
+    /// let engine = zstack_query::Engine::zstack()?;
+    /// let err = engine.plan(None, "vm-instances?q=nmae=x").unwrap_err();
+    /// assert_eq!(err.to_json(), serde_json::json!({
+    ///     "code": "unknown-field",
+    ///     "message": "VmInstanceInventory has no field `nmae`",
+    ///     "span": {"start": 15, "end": 19},
+    ///     "hint": "did you mean `name`?"
+    /// }));
+    /// # Ok::<(), zstack_query::Error>(())
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "code": self.code(),
@@ -414,16 +419,24 @@ fn render_span(f: &mut fmt::Formatter<'_>, input: &str, span: Span) -> fmt::Resu
     let end = floor_char_boundary(input, span.end.min(input.len())).max(start);
     let line_start = input[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = input[start..].find('\n').map_or(input.len(), |i| start + i);
-    let line = &input[line_start..line_end];
     let multi_line = input.contains('\n');
     let gutter = if multi_line {
         format!("{} ", input[..line_start].matches('\n').count() + 1)
     } else {
         String::new()
     };
-    write!(f, "\n{gutter}  | {line}")?;
-    let pad = input[line_start..start].chars().count();
-    let width = input[start..end.min(line_end).max(start)]
+    // A long line is cut to a window around the span (a 1 MB query must not print 1 MB), marked
+    // with `…` where text was left out.
+    let (shown_start, shown_end) = window(input, line_start, line_end, start, end.min(line_end));
+    let lead = if shown_start > line_start { "…" } else { "" };
+    let tail = if shown_end < line_end { "…" } else { "" };
+    write!(
+        f,
+        "\n{gutter}  | {lead}{}{tail}",
+        &input[shown_start..shown_end]
+    )?;
+    let pad = lead.chars().count() + input[shown_start..start].chars().count();
+    let width = input[start..end.min(shown_end).max(start)]
         .chars()
         .count()
         .max(1);
@@ -434,6 +447,40 @@ fn render_span(f: &mut fmt::Formatter<'_>, input: &str, span: Span) -> fmt::Resu
         " ".repeat(pad),
         "^".repeat(width)
     )
+}
+
+/// How many characters of context a rendered line keeps on each side of the span, at most.
+const CONTEXT: usize = 40;
+/// The longest span drawn in full.
+const MAX_SPAN: usize = 80;
+
+/// The byte range of the line `[line_start, line_end)` to print: the whole line when it is short,
+/// else `CONTEXT` characters either side of the (at most `MAX_SPAN`-character) span.
+fn window(
+    input: &str,
+    line_start: usize,
+    line_end: usize,
+    start: usize,
+    end: usize,
+) -> (usize, usize) {
+    let line = &input[line_start..line_end];
+    if line.chars().count() <= 2 * CONTEXT + MAX_SPAN {
+        return (line_start, line_end);
+    }
+    let back = input[line_start..start]
+        .char_indices()
+        .rev()
+        .nth(CONTEXT - 1)
+        .map_or(line_start, |(i, _)| line_start + i);
+    let span_end = input[start..end]
+        .char_indices()
+        .nth(MAX_SPAN)
+        .map_or(end, |(i, _)| start + i);
+    let ahead = input[span_end..line_end]
+        .char_indices()
+        .nth(CONTEXT)
+        .map_or(line_end, |(i, _)| span_end + i);
+    (back, ahead)
 }
 
 /// The largest char boundary at or below `i`.
@@ -480,6 +527,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_span() {
+        let input = format!(
+            "q={}&limt=1&q={}",
+            "a=1&q=".repeat(100),
+            "b=2&q=".repeat(100)
+        );
+        let at = input.find("limt").expect("there");
+        let e = Error::new(
+            ErrorKind::ParameterUnknown {
+                name: "limt".into(),
+            },
+            input.as_str(),
+        )
+        .with_span(Span::new(at, at + 4));
+        let text = e.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], format!("  | …{}…", &input[at - 40..at + 4 + 40]));
+        assert_eq!(lines[2], format!("  | {}^^^^", " ".repeat(41)));
+        // A long span is drawn up to its first 80 characters.
+        let e = Error::new(ErrorKind::SyntaxNoOperator, input.as_str())
+            .with_span(Span::new(2, input.len()));
+        assert!(
+            e.to_string()
+                .lines()
+                .nth(2)
+                .is_some_and(|l| l.ends_with(&"^".repeat(80)))
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! | bind paths, type values, check parameters | [`resolve`] → [`plan`] | the schema, not SQL |
 //! | build SQL with sea-query | [`emit`] | SQL dialects, not the query language |
 //! | run on SQLite, shape the reply | [`exec`] | rusqlite |
+//! | list fields and relations at a path, complete words | [`introspect`] | the schema |
 //!
 //! # Primary types
 //!
@@ -48,13 +49,23 @@
 //!
 //! # Dialects
 //!
-//! String comparison ignores ASCII case in every dialect (design.md): SQLite through `COLLATE
-//! NOCASE` columns, MySQL through its `_ci` collations, PostgreSQL through `lower()` and `ILIKE`.
-//! NULL sorts lowest everywhere; the primary key is always the last sort key.
+//! String comparison ignores ASCII case, and nothing else, in every dialect (design.md): SQLite
+//! through `COLLATE NOCASE` columns, MySQL through its `_ci` collations plus an exact check on
+//! `CAST(LOWER(x) AS BINARY)` (no PAD SPACE, `_` sorts before letters), PostgreSQL through `lower()`
+//! on `COLLATE "C"` columns. NULL sorts lowest everywhere; the primary key is always the last sort
+//! key. `docs/dialects.md` lists every difference the live tests found and the choice made.
+//!
+//! # Features
+//!
+//! - `server` (off by default): the module `server`, ZStack's `GET /zstack/v1/<rest-path>?q=…` and a query
+//!   playground over HTTP (axum + tokio), and the binary's `zstack-query serve`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
+// No input may panic the library: no unwrap, no panic! outside tests (invariants use `expect` with
+// the reason). The input-facing modules (syntax, value typing) also deny indexing.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod ast;
 mod cache;
@@ -62,10 +73,13 @@ pub mod emit;
 mod engine;
 pub mod error;
 pub mod exec;
+pub mod introspect;
 mod limits;
 pub mod plan;
 pub mod resolve;
 pub mod schema;
+#[cfg(feature = "server")]
+pub mod server;
 mod suggest;
 pub mod syntax;
 

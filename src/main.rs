@@ -5,14 +5,19 @@
 //! zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
 //! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
 //! zstack-query resources
-//! zstack-query schema --cycles | --graph
+//! zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
+//! zstack-query fields <API> [path.] [--json]
+//! zstack-query repl [--db PATH]
 //! zstack-query demo [--db PATH] [--demo-size N]
+//! zstack-query serve [--db PATH] [--listen ADDR] [--connections N]   (feature `server`)
 //! ```
 //! Exit status: 0 on success, 2 on any error (the error, with a caret under the input, on stderr).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod repl;
 
 use anyhow::{Context, anyhow, bail};
 use rusqlite::Connection;
@@ -25,12 +30,17 @@ const USAGE: &str = "usage:
   zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
   zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
   zstack-query resources
-  zstack-query schema --cycles | --graph
+  zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
+  zstack-query fields <API> [path.] [--json]
+  zstack-query repl [--db PATH]
   zstack-query demo [--db PATH] [--demo-size N]
+  zstack-query serve [--db PATH] [--listen 127.0.0.1:8080] [--connections N]
 
 A query is a REST query string (`vm-instances?q=name=vm1&limit=10`), a zstack-cli line
 (`QueryVmInstance name=vm1 limit=10`) or an SDK JSON message (`{\"api\":\"QueryVmInstance\",\"conditions\":[...]}`).
-`run` creates the demo database on first use (ZSTACK_QUERY_DB or ~/.cache/zstack-query/demo.sqlite).";
+`run` creates the demo database on first use (ZSTACK_QUERY_DB or ~/.cache/zstack-query/demo.sqlite).
+`serve` answers ZStack's GET /zstack/v1/<rest-path>?q=... and serves the playground at /
+(built with `--features server`).";
 
 fn main() -> ExitCode {
     match run() {
@@ -61,6 +71,9 @@ struct Args {
     demo_size: Option<usize>,
     cycles: bool,
     graph: bool,
+    output: Option<PathBuf>,
+    listen: Option<String>,
+    connections: Option<usize>,
 }
 
 fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
@@ -86,8 +99,17 @@ fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
                         .context("--demo-size takes a number of VMs")?,
                 )
             }
+            "--listen" => a.listen = Some(value("--listen")?),
+            "--connections" => {
+                a.connections = Some(
+                    value("--connections")?
+                        .parse()
+                        .context("--connections takes a number")?,
+                )
+            }
             "--cycles" => a.cycles = true,
             "--graph" => a.graph = true,
+            "--output" | "-o" => a.output = Some(PathBuf::from(value("--output")?)),
             "-h" | "--help" => a.positional.insert(0, "help".into()),
             s if s.starts_with("--") => bail!("unknown option `{s}`\n{USAGE}"),
             _ => a.positional.push(arg),
@@ -274,16 +296,54 @@ fn run() -> anyhow::Result<ExitCode> {
         "schema" => {
             let schema = engine.schema();
             if args.graph {
-                writeln!(out, "digraph zstack {{")?;
+                // With --resource, only the edges touching it (its neighbourhood).
+                let focus = match &args.resource {
+                    Some(r) => Some(
+                        schema
+                            .lookup(r)
+                            .ok_or_else(|| anyhow!("unknown resource `{r}`"))?,
+                    ),
+                    None => None,
+                };
+                let mut dot = String::from(
+                    "digraph zstack {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+                );
                 for (from, name, to) in schema.graph().edges() {
-                    writeln!(
-                        out,
-                        "  \"{}\" -> \"{}\" [label=\"{name}\"];",
+                    if focus.is_some_and(|f| f != from && f != to) {
+                        continue;
+                    }
+                    dot.push_str(&format!(
+                        "  \"{}\" -> \"{}\" [label=\"{name}\"];\n",
                         schema.resource(from).name,
                         schema.resource(to).name
-                    )?;
+                    ));
                 }
-                writeln!(out, "}}")?;
+                dot.push_str("}\n");
+                match &args.output {
+                    // A PNG through Graphviz when it is installed.
+                    Some(path) if path.extension().is_some_and(|e| e == "png") => {
+                        let mut child = std::process::Command::new("dot")
+                            .args(["-Tpng", "-o"])
+                            .arg(path)
+                            .stdin(std::process::Stdio::piped())
+                            .spawn()
+                            .context(
+                                "running Graphviz `dot` (install graphviz, or write a .dot file)",
+                            )?;
+                        child
+                            .stdin
+                            .take()
+                            .context("dot's stdin")?
+                            .write_all(dot.as_bytes())?;
+                        if !child.wait()?.success() {
+                            bail!("Graphviz `dot` failed");
+                        }
+                        eprintln!("wrote {}", path.display());
+                    }
+                    Some(path) => std::fs::write(path, dot)
+                        .with_context(|| format!("writing {}", path.display()))?,
+                    None => out.write_all(dot.as_bytes())?,
+                }
             } else if args.cycles {
                 let cycles = schema.graph().cycles();
                 for (i, c) in cycles.iter().enumerate() {
@@ -319,12 +379,76 @@ fn run() -> anyhow::Result<ExitCode> {
         "demo" => {
             open_demo(&engine, &args, true)?;
         }
+        "fields" => {
+            let api = args
+                .positional
+                .get(1)
+                .ok_or_else(|| anyhow!("missing the API name\n{USAGE}"))?;
+            let prefix = args.positional.get(2).map_or("", String::as_str);
+            let point = zstack_query::introspect::point(engine.schema(), api, prefix)?;
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&point)?)?;
+            } else {
+                drop(out);
+                repl::print_point(&point);
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+        "repl" => {
+            let conn = open_demo(&engine, &args, false)?;
+            drop(out);
+            repl::run(&engine, &conn)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        "serve" => {
+            drop(out);
+            return serve(engine, &args);
+        }
         "help" => {
             writeln!(out, "{USAGE}")?;
         }
         other => bail!("unknown command `{other}`\n{USAGE}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `serve`: the query server and playground on the demo database (or `--db`), until killed.
+#[cfg(feature = "server")]
+fn serve(engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
+    use zstack_query::server;
+    // Creates the demo database when the file does not exist yet, as `run` does.
+    drop(open_demo(&engine, args, false)?);
+    let mut config = server::Config::new(args.db.clone().unwrap_or_else(default_db));
+    if let Some(n) = args.connections {
+        config.connections = n;
+    }
+    let listen = args.listen.as_deref().unwrap_or("127.0.0.1:8080");
+    let app = server::router(engine, &config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_io()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        eprintln!(
+            "zstack-query: serving {} on http://{}/ (playground at /, queries at /zstack/v1/<rest-path>?q=...)",
+            config.db.display(),
+            listener.local_addr()?
+        );
+        server::serve(listener, app).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Without the `server` feature there is no server to start: say how to get one.
+#[cfg(not(feature = "server"))]
+fn serve(_engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
+    let _ = (&args.listen, args.connections);
+    bail!(
+        "`serve` is not in this build: rebuild with the `server` feature \
+         (`cargo run --release --features server -- serve`, or `cargo install --features server`)"
+    )
 }
 
 fn sqlite_value(p: &zstack_query::plan::Param) -> rusqlite::types::Value {

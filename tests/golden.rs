@@ -31,7 +31,8 @@ struct Case {
     mysql: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     postgres: Option<String>,
-    /// The main statement's parameters (same in every dialect), as JSON text.
+    /// The main statement's parameters on SQLite, as JSON text (MySQL binds a text value twice
+    /// where it compares exactly, docs/dialects.md #1).
     #[serde(skip_serializing_if = "Option::is_none")]
     params: Option<String>,
     /// The replyWithCount / count statement on SQLite.

@@ -17,15 +17,23 @@ pub enum Dialect {
     Postgres,
 }
 
-/// How a dialect makes string comparison ignore ASCII case (design.md "String comparison").
+/// How a dialect makes string comparison ignore ASCII case (design.md "String comparison";
+/// docs/dialects.md has the facts behind each choice).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CaseFold {
-    /// The columns' collation does it (SQLite `COLLATE NOCASE` in the engine's DDL; MySQL's `_ci`
-    /// default collation in ZStack's schema), so plain `=`, `IN`, `LIKE` keep using indexes.
+    /// The columns' collation does it (SQLite `COLLATE NOCASE` in the engine's DDL), so plain `=`,
+    /// `IN`, `LIKE` and `ORDER BY` keep using indexes and already order by the lowercase bytes.
     Collation,
-    /// `lower()` on both sides and `ILIKE` (PostgreSQL has no case-insensitive default collation;
-    /// the engine's DDL adds matching `lower(col)` expression indexes).
+    /// `lower()` on both sides and in `ORDER BY` (PostgreSQL has no case-insensitive deterministic
+    /// collation; the engine's DDL declares text columns `COLLATE "C"`, so `lower()` folds ASCII
+    /// only and order is by bytes, and adds matching `lower(col)` expression indexes).
     LowerBothSides,
+    /// MySQL / MariaDB: the column's `_ci` collation finds the candidates (`col = ?` and `col IN
+    /// (…)` keep using indexes), and the binary string of `LOWER(x)` decides: it has no PAD SPACE
+    /// (`'a' = 'a '` is true in a `_ci` collation), no accent folding, and orders by the lowercase
+    /// bytes like SQLite's NOCASE (a `_ci` collation sorts by uppercase weights, so `_` would come
+    /// after the letters).
+    CollationAndBinaryLower,
 }
 
 impl Dialect {
@@ -54,8 +62,29 @@ impl Dialect {
     /// How string comparison ignores case here.
     pub fn case_fold(self) -> CaseFold {
         match self {
-            Dialect::Sqlite | Dialect::Mysql => CaseFold::Collation,
+            Dialect::Sqlite => CaseFold::Collation,
+            Dialect::Mysql => CaseFold::CollationAndBinaryLower,
             Dialect::Postgres => CaseFold::LowerBothSides,
+        }
+    }
+
+    /// The case-folded comparison and sort key of a text expression, as a template whose
+    /// placeholder is the expression (`None`: the expression itself, its collation folds).
+    pub fn fold_key(self) -> Option<&'static str> {
+        match self.case_fold() {
+            CaseFold::Collation => None,
+            CaseFold::LowerBothSides => Some("LOWER($1)"),
+            CaseFold::CollationAndBinaryLower => Some("CAST(LOWER(?) AS BINARY)"),
+        }
+    }
+
+    /// The value shown for a text group of `groupBy` (a group holds spellings that differ in case):
+    /// the smallest spelling by bytes, so every dialect shows the same one.
+    pub fn group_value(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "MIN(? COLLATE BINARY)",
+            Dialect::Mysql => "CONVERT(MIN(CAST(? AS BINARY)) USING utf8mb4)",
+            Dialect::Postgres => "MIN($1)",
         }
     }
 
@@ -74,11 +103,27 @@ impl Dialect {
         }
     }
 
-    /// The type a non-text column is cast to for LIKE (PostgreSQL has no LIKE on timestamps).
-    pub fn like_text_cast(self) -> Option<&'static str> {
+    /// A timestamp column as the text `LIKE` sees: the storage form `YYYY-MM-DD HH:MM:SS`, with a
+    /// fraction only when it is not zero (MySQL's DATETIME(3) prints `.000`, PostgreSQL's text
+    /// form depends on `DateStyle`). `None`: the column is stored as that text (SQLite).
+    pub fn timestamp_text(self) -> Option<&'static str> {
         match self {
-            Dialect::Postgres => Some("text"),
-            Dialect::Sqlite | Dialect::Mysql => None,
+            Dialect::Sqlite => None,
+            Dialect::Mysql => Some(
+                "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM DATE_FORMAT(?, '%Y-%m-%d %H:%i:%s.%f')))",
+            ),
+            Dialect::Postgres => {
+                Some("RTRIM(RTRIM(TO_CHAR($1, 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')")
+            }
+        }
+    }
+
+    /// The `ESCAPE` operand naming `\`: MySQL's `'\\'` would break under `NO_BACKSLASH_ESCAPES`,
+    /// so it gets `CHAR(92)`; `None` means the plain literal.
+    pub fn like_escape(self) -> Option<&'static str> {
+        match self {
+            Dialect::Mysql => Some("CHAR(92)"),
+            Dialect::Sqlite | Dialect::Postgres => None,
         }
     }
 

@@ -6,11 +6,12 @@
 
 mod dialect;
 
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use sea_query::{
-    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LikeExpr, LogicalChainOper, NullOrdering,
-    Order, Query, SelectStatement, Value,
+    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LogicalChainOper, NullOrdering, Order,
+    Query, SelectStatement, Value,
 };
 
 pub use dialect::{CaseFold, Dialect};
@@ -63,6 +64,11 @@ pub struct Sql {
     pub columns: Vec<OutColumn>,
     /// What the main statement returns.
     pub shape: Shape,
+    /// For each WHERE placeholder, in order, the ordinal of the plan value it binds (the values
+    /// of the plan's tests in scope order: predicates, then sub-scopes; IN items one by one). A
+    /// dialect may bind one value twice (MySQL's exact text comparison); the statement-shape cache
+    /// re-binds new values through this map.
+    pub(crate) where_origins: Vec<u32>,
 }
 
 /// Table aliases: `t{scope}` for a scope's first table, `t{scope}_{level}` for the tables of its
@@ -115,6 +121,8 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
         schema,
         dialect,
         next_scope: 0,
+        ordinal: Cell::new(0),
+        origins: RefCell::new(Vec::new()),
     };
     let (mut stmt, tables) = e.select_from(plan.root.resource);
     let cond = e.scope_condition(&plan.root, &tables);
@@ -144,12 +152,21 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             )
         }
         Output::Groups { columns, as_counts } => {
+            // design.md: text groups ignore ASCII case (one group for `web` and `WEB`), and show
+            // the smallest spelling by bytes, the same in every dialect.
             for c in columns {
-                select_column(&mut stmt, tables.alias_of(c.owner), c.column, c.field);
+                let col = Expr::col((tables.alias_of(c.owner), c.column));
+                if c.ty.is_textual() {
+                    stmt.expr_as(Expr::cust_with_expr(dialect.group_value(), col), c.field);
+                } else {
+                    select_column(&mut stmt, tables.alias_of(c.owner), c.column, c.field);
+                }
             }
             stmt.expr_as(Func::count(Expr::col(Asterisk)), "count");
             for c in columns {
-                stmt.add_group_by([Expr::col((tables.alias_of(c.owner), c.column))]);
+                let col = Expr::col((tables.alias_of(c.owner), c.column));
+                let key = if c.ty.is_textual() { e.key(col) } else { col };
+                stmt.add_group_by([key]);
             }
             let mut out: Vec<OutColumn> = columns
                 .iter()
@@ -192,6 +209,7 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
         count,
         columns,
         shape,
+        where_origins: e.origins.into_inner(),
     }
 }
 
@@ -200,6 +218,10 @@ struct Emitter<'s> {
     dialect: Dialect,
     /// The next scope number (for aliases).
     next_scope: usize,
+    /// The next plan value's ordinal (see [`Sql::where_origins`]).
+    ordinal: Cell<u32>,
+    /// The plan value behind each WHERE placeholder so far.
+    origins: RefCell<Vec<u32>>,
 }
 
 impl Emitter<'_> {
@@ -257,23 +279,22 @@ impl Emitter<'_> {
         self.schema.pk_column(r)
     }
 
-    /// The AND of a scope's predicates and its sub-scopes' semi-joins (`None` when there are
-    /// none).
-    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Option<Expr> {
-        let mut cond = None;
+    /// A scope's predicates and its sub-scopes' semi-joins, to be ANDed. A flat list, added with
+    /// `and_where` one by one: sea-query renders such a chain iteratively, while one `Condition`
+    /// becomes a left-deep tree whose rendering recursion overflows a thread's stack at ~1,000
+    /// conditions.
+    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Vec<Expr> {
+        let mut out = Vec::with_capacity(scope.predicates.len() + scope.children.len());
         for p in &scope.predicates {
-            let e = self.predicate(p, scope.resource, tables);
-            cond = Some(and(cond, e));
+            out.push(self.predicate(p, scope.resource, tables));
         }
         for (hop, child) in &scope.children {
             let (mut sub, sub_tables) = self.select_from(child.resource);
             sub.column((sub_tables.alias_of(hop.remote.0), hop.remote.1));
-            let inner = self.scope_condition(child, &sub_tables);
-            where_all(&mut sub, inner);
-            let e = Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub);
-            cond = Some(and(cond, e));
+            where_all(&mut sub, self.scope_condition(child, &sub_tables));
+            out.push(Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub));
         }
-        cond
+        out
     }
 
     fn predicate(&mut self, p: &Predicate, resource: ResourceId, tables: &Tables) -> Expr {
@@ -297,7 +318,7 @@ impl Emitter<'_> {
                         &column.ty,
                         test,
                     );
-                    where_all(&mut sub, Some(t));
+                    where_all(&mut sub, vec![t]);
                     Expr::col((tables.alias_of(column.owner), self.pk_column(column.owner)))
                         .in_subquery(sub)
                 }
@@ -318,12 +339,9 @@ impl Emitter<'_> {
                 // NOT IN with a NULL in the list is never true: keep NULLs out.
                 let mut cond = Expr::col((a.clone(), "resourceUuid")).is_not_null();
                 if let Some(t) = test {
-                    cond = and(
-                        Some(cond),
-                        self.test(Expr::col((a, "tag")), &FieldType::String, t),
-                    );
+                    cond = cond.and(self.test(Expr::col((a, "tag")), &FieldType::String, t));
                 }
-                where_all(&mut sub, Some(cond));
+                where_all(&mut sub, vec![cond]);
                 let pk = Expr::col((
                     tables.alias_of(resource_root(self.schema, resource)),
                     self.pk_column(resource),
@@ -337,46 +355,121 @@ impl Emitter<'_> {
         }
     }
 
+    /// The dialect's case-folded key of a text expression (design.md "String comparison").
+    fn key(&self, e: Expr) -> Expr {
+        match self.dialect.case_fold() {
+            CaseFold::Collation => e,
+            // The same `LOWER(col)` the DDL's expression indexes are built on.
+            CaseFold::LowerBothSides => Expr::from(Func::lower(e)),
+            CaseFold::CollationAndBinaryLower => {
+                Expr::cust_with_expr(self.dialect.fold_key().unwrap_or("?"), e)
+            }
+        }
+    }
+
+    /// The folded key of a bound value. On PostgreSQL a parameter has the database's default
+    /// collation, under which `lower()` may fold non-ASCII letters too (`C.UTF-8`: `É` → `é`)
+    /// while the engine's `COLLATE "C"` columns fold ASCII only: the parameter gets `C` as well.
+    fn value_key(&self, v: Expr) -> Expr {
+        match self.dialect.case_fold() {
+            CaseFold::LowerBothSides => Expr::cust_with_expr("LOWER($1 COLLATE \"C\")", v),
+            _ => self.key(v),
+        }
+    }
+
     /// `value <test>`, with the dialect's case folding for text and casts for timestamps.
+    ///
+    /// Strings compare ignoring ASCII case and nothing else (no PAD SPACE, no accent folding);
+    /// enums are bound in their canonical spelling, so `=` and `IN` on them compare plainly, while
+    /// ranges and LIKE fold them like strings. docs/dialects.md explains each dialect's form.
     fn test(&self, col: Expr, ty: &FieldType, test: &Test) -> Expr {
-        // Enum values are bound in their canonical spelling, so only free text needs folding.
-        let fold = *ty == FieldType::String && self.dialect.case_fold() == CaseFold::LowerBothSides;
-        let lhs = if fold {
-            Expr::from(Func::lower(col.clone()))
-        } else {
-            col.clone()
+        // The plan values of this test take the next ordinals; every placeholder made for one
+        // of them is recorded, in the order sea-query renders them (a value bound twice, such as
+        // MySQL's `col = ? AND CAST(LOWER(col) AS BINARY) = CAST(LOWER(?) AS BINARY)`, repeats
+        // its ordinal; an IN list bound twice repeats the list).
+        let first = self.ordinal.get();
+        let values = match test {
+            Test::Compare(..) | Test::Like { .. } => 1,
+            Test::In { values, .. } => values.len() as u32,
+            Test::Null { .. } => 0,
         };
+        self.ordinal.set(first + values);
+        let made = Cell::new(0u32);
+        let expr = self.test_expr(col, ty, test, &made);
+        if values > 0 {
+            let mut origins = self.origins.borrow_mut();
+            for i in 0..made.get() {
+                origins.push(first + i % values);
+            }
+        }
+        expr
+    }
+
+    /// [`Emitter::test`]'s expression; `made` counts the value placeholders it creates.
+    fn test_expr(&self, col: Expr, ty: &FieldType, test: &Test, made: &Cell<u32>) -> Expr {
+        let fold = self.dialect.case_fold();
         let val = |p: &Param| -> Expr {
+            made.set(made.get() + 1);
             let v = Expr::val(value_of(p));
             match (p, self.dialect.timestamp_cast()) {
                 (Param::Timestamp(_), Some(t)) => v.cast_as(t),
-                _ if fold => Expr::from(Func::lower(v)),
                 _ => v,
             }
         };
+        let cmp = |l: Expr, c: Cmp, r: Expr| -> Expr {
+            match c {
+                Cmp::Eq => l.eq(r),
+                Cmp::Ne => l.ne(r),
+                Cmp::Gt => l.gt(r),
+                Cmp::Lt => l.lt(r),
+                Cmp::Ge => l.gte(r),
+                Cmp::Le => l.lte(r),
+            }
+        };
+        // Equality on free text folds; ranges fold every textual type.
+        let string = *ty == FieldType::String;
         match test {
-            Test::Compare(cmp, p) => {
-                let r = val(p);
-                match cmp {
-                    Cmp::Eq => lhs.eq(r),
-                    Cmp::Ne => lhs.ne(r),
-                    Cmp::Gt => lhs.gt(r),
-                    Cmp::Lt => lhs.lt(r),
-                    Cmp::Ge => lhs.gte(r),
-                    Cmp::Le => lhs.lte(r),
+            Test::Compare(c, p) => {
+                let folds = match c {
+                    Cmp::Eq | Cmp::Ne => string,
+                    _ => ty.is_textual(),
+                };
+                if !folds || fold == CaseFold::Collation {
+                    return cmp(col, *c, val(p));
+                }
+                let exact = cmp(self.key(col.clone()), *c, self.value_key(val(p)));
+                if *c == Cmp::Eq && fold == CaseFold::CollationAndBinaryLower {
+                    // The `_ci` collation's `=` finds the candidates through the index.
+                    col.eq(val(p)).and(exact)
+                } else {
+                    exact
                 }
             }
             Test::In { negated, values } => {
-                let items: Vec<Expr> = values.iter().map(val).collect();
-                if *negated {
-                    lhs.is_not_in(items)
+                if !string || fold == CaseFold::Collation {
+                    let items: Vec<Expr> = values.iter().map(val).collect();
+                    return if *negated {
+                        col.is_not_in(items)
+                    } else {
+                        col.is_in(items)
+                    };
+                }
+                let keys: Vec<Expr> = values.iter().map(|p| self.value_key(val(p))).collect();
+                let exact = if *negated {
+                    self.key(col.clone()).is_not_in(keys)
                 } else {
-                    lhs.is_in(items)
+                    self.key(col.clone()).is_in(keys)
+                };
+                if !*negated && fold == CaseFold::CollationAndBinaryLower {
+                    col.is_in(values.iter().map(val).collect::<Vec<_>>())
+                        .and(exact)
+                } else {
+                    exact
                 }
             }
             Test::Like { negated, pattern } => {
-                let target = match (ty.is_textual(), self.dialect.like_text_cast()) {
-                    (false, Some(t)) => col.cast_as(t),
+                let target = match (*ty == FieldType::Timestamp, self.dialect.timestamp_text()) {
+                    (true, Some(t)) => Expr::cust_with_expr(t, col),
                     _ => col,
                 };
                 let op = if *negated {
@@ -384,20 +477,22 @@ impl Emitter<'_> {
                 } else {
                     BinOper::Like
                 };
-                if fold {
-                    // `lower(col) LIKE lower($1) ESCAPE '\'`, built by hand: sea-query 1.0.2 puts
-                    // ILIKE's `pattern ESCAPE c` in parentheses, which PostgreSQL rejects.
-                    let pattern = Expr::from(Func::lower(Expr::val(pattern.as_str())))
-                        .binary(BinOper::Escape, Expr::Constant('\\'.into()));
-                    Expr::from(Func::lower(target)).binary(op, pattern)
+                let escape = match self.dialect.like_escape() {
+                    Some(e) => Expr::cust(e),
+                    None => Expr::Constant('\\'.into()),
+                };
+                // Built by hand: sea-query 1.0.2 puts ILIKE's `pattern ESCAPE c` in parentheses,
+                // which PostgreSQL rejects, and cannot spell MySQL's escape as CHAR(92).
+                let (target, pattern) = if ty.is_textual() && fold == CaseFold::LowerBothSides {
+                    (
+                        Expr::from(Func::lower(target)),
+                        self.value_key(Expr::val(pattern.as_str())),
+                    )
                 } else {
-                    let like = LikeExpr::new(pattern.as_str()).escape('\\');
-                    if *negated {
-                        target.not_like(like)
-                    } else {
-                        target.like(like)
-                    }
-                }
+                    (target, Expr::val(pattern.as_str()))
+                };
+                made.set(made.get() + 1);
+                target.binary(op, pattern.binary(BinOper::Escape, escape))
             }
             Test::Null { negated: false } => col.is_null(),
             Test::Null { negated: true } => col.is_not_null(),
@@ -448,11 +543,7 @@ impl Emitter<'_> {
             }
         }
         for (expr, desc, textual, nullable) in keys {
-            let expr = if textual && self.dialect.case_fold() == CaseFold::LowerBothSides {
-                Expr::from(Func::lower(expr))
-            } else {
-                expr
-            };
+            let expr = if textual { self.key(expr) } else { expr };
             let order = if desc { Order::Desc } else { Order::Asc };
             if nullable && self.dialect.explicit_nulls_order() {
                 let nulls = if desc {
@@ -499,30 +590,32 @@ impl Emitter<'_> {
             };
             where_all(
                 &mut sub,
-                Some(
+                vec![
                     Expr::col((t.alias_of(hop.remote.0), hop.remote.1))
                         .equals((parent_alias, hop.local.1)),
-                ),
+                ],
             );
             inner = Some(sub);
         }
-        Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()))
+        let sub = Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()));
+        // A scalar subquery has no column collation in SQLite (it compares with BINARY): give it
+        // the column's NOCASE back, so text sorts the same as a root column (found by the oracle).
+        match self.dialect.case_fold() {
+            CaseFold::Collation if k.column.ty.is_textual() => {
+                Expr::cust_with_expr("? COLLATE NOCASE", sub)
+            }
+            _ => sub,
+        }
     }
 }
 
 /// `a AND b`, as sea-query's `Condition::all()` renders it (a left-deep tree of `AND`s).
-fn and(a: Option<Expr>, b: Expr) -> Expr {
-    match a {
-        None => b,
-        Some(a) => a.and(b),
-    }
-}
-
-/// `WHERE cond`. Set as a one-link chain rather than a `Condition`: the text is the same (both
-/// render the one expression), but sea-query 1.0 clones a whole `Condition` tree, subqueries
-/// included, each time it renders one.
-fn where_all(stmt: &mut SelectStatement, cond: Option<Expr>) {
-    if let Some(c) = cond {
+/// `WHERE c1 AND c2 …` as a flat chain: sea-query renders a chain iteratively, while one
+/// `Condition` (or a left-deep `a.and(b)` tree) recurses once per condition and overflows a
+/// thread's stack at ~1,000 conditions; a `Condition` is also cloned whole, subqueries included,
+/// each time it is rendered.
+fn where_all(stmt: &mut SelectStatement, cond: Vec<Expr>) {
+    for c in cond {
         stmt.and_or_where(LogicalChainOper::And(c));
     }
 }
@@ -546,9 +639,13 @@ fn resource_root(schema: &Schema, r: ResourceId) -> ResourceId {
     schema.lineage(r).last().unwrap_or(r)
 }
 
+/// A parameter as a sea-query value. Timestamps travel as `Bytes` (no other parameter uses it) so
+/// that [`param_of`] gives them back as [`Param::Timestamp`]: a client binds them by type (a
+/// PostgreSQL `timestamp`, a MySQL DATETIME).
 fn value_of(p: &Param) -> Value {
     match p {
-        Param::Text(s) | Param::Timestamp(s) => Value::String(Some(s.clone())),
+        Param::Text(s) => Value::String(Some(s.clone())),
+        Param::Timestamp(s) => Value::Bytes(Some(s.clone().into_bytes())),
         Param::Int(i) => Value::BigInt(Some(*i)),
         Param::Float(f) => Value::Double(Some(*f)),
         Param::Bool(b) => Value::Bool(Some(*b)),
@@ -558,6 +655,7 @@ fn value_of(p: &Param) -> Value {
 fn param_of(v: Value) -> Param {
     match v {
         Value::String(Some(s)) => Param::Text(s),
+        Value::Bytes(Some(b)) => Param::Timestamp(String::from_utf8_lossy(&b).into_owned()),
         Value::BigInt(Some(i)) => Param::Int(i),
         Value::BigUnsigned(Some(u)) => Param::Int(i64::try_from(u).unwrap_or(i64::MAX)),
         Value::Unsigned(Some(u)) => Param::Int(i64::from(u)),

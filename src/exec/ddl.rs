@@ -102,18 +102,27 @@ fn column_type(ty: &FieldType, dialect: Dialect, is_key: bool) -> &'static str {
         (Dialect::Sqlite, FieldType::Integer | FieldType::Boolean) => "INTEGER",
         (Dialect::Sqlite, FieldType::Float) => "REAL",
         (Dialect::Sqlite, FieldType::Timestamp) => "TEXT",
-        (Dialect::Mysql, FieldType::String | FieldType::Enum(_)) if is_key => "VARCHAR(128)",
-        (Dialect::Mysql, FieldType::String | FieldType::Enum(_)) => "VARCHAR(2048)",
+        // Keys and indexed columns fit an index (255 × 4 bytes < InnoDB's 3,072); other text is
+        // TEXT, which does not count towards MySQL's 65,535-byte row limit.
+        (Dialect::Mysql, FieldType::String | FieldType::Enum(_)) if is_key => "VARCHAR(255)",
+        (Dialect::Mysql, FieldType::String | FieldType::Enum(_)) => "TEXT",
         (Dialect::Mysql, FieldType::Integer) => "BIGINT",
         (Dialect::Mysql, FieldType::Boolean) => "BOOLEAN",
         (Dialect::Mysql, FieldType::Float) => "DOUBLE",
         (Dialect::Mysql, FieldType::Timestamp) => "DATETIME(3)",
-        (Dialect::Postgres, FieldType::String | FieldType::Enum(_)) => "TEXT",
+        // "C": `lower()` folds ASCII only and text orders by bytes, as SQLite's NOCASE does.
+        (Dialect::Postgres, FieldType::String | FieldType::Enum(_)) => "TEXT COLLATE \"C\"",
         (Dialect::Postgres, FieldType::Integer) => "BIGINT",
         (Dialect::Postgres, FieldType::Boolean) => "BOOLEAN",
         (Dialect::Postgres, FieldType::Float) => "DOUBLE PRECISION",
         (Dialect::Postgres, FieldType::Timestamp) => "TIMESTAMP(3)",
     }
+}
+
+/// Text columns that hold long values although they are indexed (a tag can be an SSH key): TEXT
+/// with a 255-character prefix index on MySQL.
+fn long_text(table: &str, column: &str) -> bool {
+    matches!(table, "SystemTagVO" | "UserTagVO") && column == "tag"
 }
 
 fn quote(dialect: Dialect, ident: &str) -> String {
@@ -123,15 +132,34 @@ fn quote(dialect: Dialect, ident: &str) -> String {
     }
 }
 
+/// `idx_{table}_{column}`, shortened with a hash to 63 characters: MySQL rejects identifiers over
+/// 64, PostgreSQL truncates them past 63 (and index names are unique per schema there).
+fn index_name(table: &str, column: &str) -> String {
+    let name = format!("idx_{table}_{column}");
+    if name.len() <= 63 {
+        return name;
+    }
+    // FNV-1a, 32 bits: stable across runs and platforms.
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let mut cut = 54;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{hash:08x}", &name[..cut])
+}
+
 /// `CREATE TABLE` and `CREATE INDEX` statements for every table of the schema.
 pub fn create_statements(schema: &Schema, dialect: Dialect) -> Vec<String> {
     let mut out = Vec::new();
     for (table, def) in tables(schema) {
-        let cols: Vec<String> = def
+        let mut cols: Vec<String> = def
             .columns
             .iter()
             .map(|(c, ty)| {
-                let is_key = *c == def.primary_key || def.indexes.contains(c);
+                let is_key =
+                    *c == def.primary_key || (def.indexes.contains(c) && !long_text(table, c));
                 let mut s = format!("{} {}", quote(dialect, c), column_type(ty, dialect, is_key));
                 if *c == def.primary_key {
                     s.push_str(" NOT NULL PRIMARY KEY");
@@ -139,28 +167,45 @@ pub fn create_statements(schema: &Schema, dialect: Dialect) -> Vec<String> {
                 s
             })
             .collect();
+        let index_target = |col: &str| -> String {
+            let textual = def.columns.iter().any(|(c, t)| *c == col && t.is_textual());
+            if dialect == Dialect::Postgres && textual {
+                format!("(lower({}))", quote(dialect, col))
+            } else if dialect == Dialect::Mysql && textual && long_text(table, col) {
+                format!("({}(255))", quote(dialect, col))
+            } else {
+                format!("({})", quote(dialect, col))
+            }
+        };
+        // MySQL: indexes inside CREATE TABLE (one DDL statement and one table build per table,
+        // where each CREATE INDEX would rebuild it), and utf8mb4 with a `_ci` collation, whose `=`
+        // the emitted SQL uses to find candidates (docs/dialects.md).
+        let options = if dialect == Dialect::Mysql {
+            for col in &def.indexes {
+                cols.push(format!(
+                    "INDEX {} {}",
+                    quote(dialect, &index_name(table, col)),
+                    index_target(col)
+                ));
+            }
+            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci"
+        } else {
+            ""
+        };
         out.push(format!(
-            "CREATE TABLE IF NOT EXISTS {} ({})",
+            "CREATE TABLE IF NOT EXISTS {} ({}){options}",
             quote(dialect, table),
             cols.join(", ")
         ));
-        for col in &def.indexes {
-            let textual = def.columns.iter().any(|(c, t)| c == col && t.is_textual());
-            let target = if dialect == Dialect::Postgres && textual {
-                format!("(lower({}))", quote(dialect, col))
-            } else {
-                format!("({})", quote(dialect, col))
-            };
-            let if_not = if dialect == Dialect::Mysql {
-                ""
-            } else {
-                "IF NOT EXISTS "
-            };
-            out.push(format!(
-                "CREATE INDEX {if_not}{} ON {} {target}",
-                quote(dialect, &format!("idx_{table}_{col}")),
-                quote(dialect, table)
-            ));
+        if dialect != Dialect::Mysql {
+            for col in &def.indexes {
+                out.push(format!(
+                    "CREATE INDEX IF NOT EXISTS {} ON {} {}",
+                    quote(dialect, &index_name(table, col)),
+                    quote(dialect, table),
+                    index_target(col)
+                ));
+            }
         }
     }
     out

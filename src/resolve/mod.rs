@@ -7,6 +7,8 @@
 
 mod value;
 
+use std::collections::HashMap;
+
 use crate::ast::{self, Op};
 use crate::error::{Error, ErrorKind, Limit, Result, Span};
 use crate::limits::{DEFAULT_LIMIT, Limits};
@@ -47,6 +49,7 @@ pub fn resolve(
         input,
         options,
         notes: Vec::new(),
+        switches: HashMap::new(),
         slots: None,
         index: 0,
     }
@@ -67,6 +70,7 @@ pub(crate) fn resolve_traced(
         input,
         options,
         notes: Vec::new(),
+        switches: HashMap::new(),
         slots: Some(Vec::new()),
         index: 0,
     };
@@ -123,6 +127,8 @@ struct Resolver<'s> {
     input: &'s str,
     options: &'s Options,
     notes: Vec<Note>,
+    /// Type switches below the root: written hop prefix (`host`) → the child it selects.
+    switches: HashMap<String, ResourceId>,
     /// Where each parameter came from, when traced.
     slots: Option<Vec<Slot>>,
     /// The condition being resolved.
@@ -160,6 +166,7 @@ impl<'s> Resolver<'s> {
             ));
         }
         let root_resource = self.type_switch(q, requested);
+        self.nested_type_switches(q, root_resource);
         let mut root = Scope::new(root_resource);
         for (i, c) in q.conditions.iter().enumerate() {
             self.index = i;
@@ -278,6 +285,56 @@ impl<'s> Resolver<'s> {
         }
     }
 
+    /// design.md "Polymorphic resources", below the root: a condition `prefix.typeField=value`
+    /// (with `=`) switches the resource reached by `prefix` to the child the value names, for every
+    /// condition through that prefix (`host.hypervisorType=KVM&host.username=root`). Shorter
+    /// prefixes first, so switches can nest; the first condition per prefix wins.
+    fn nested_type_switches(&mut self, q: &ast::Query<'_>, root: ResourceId) {
+        let mut candidates: Vec<&ast::Condition<'_>> = q
+            .conditions
+            .iter()
+            .filter(|c| c.op.node == Op::Eq && c.path.segments.len() >= 2 && c.value.is_some())
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        candidates.sort_by_key(|c| c.path.segments.len());
+        let notes = self.notes.len();
+        for c in candidates {
+            let key = prefix_key(&c.path.segments, c.path.segments.len() - 2);
+            if self.switches.contains_key(&key) {
+                continue;
+            }
+            let Ok(bound) = self.bind(&c.path, root) else {
+                continue;
+            };
+            let at = bound.at;
+            let Some(tf) = self.schema.resource(at).type_field else {
+                continue;
+            };
+            if bound.last.node != tf {
+                continue;
+            }
+            let value = c.value.as_ref().map_or("", |v| v.node.as_ref());
+            if let Some(child) = self.schema.child_for_type(at, value) {
+                self.switches.insert(key, child);
+            }
+        }
+        // Binding here is a dry run: its notes come again from the real pass.
+        self.notes.truncate(notes);
+        let mut found: Vec<(&String, &ResourceId)> = self.switches.iter().collect();
+        found.sort();
+        for (_, child) in found {
+            let child = self.schema.resource(*child);
+            if let Some(parent) = child.parent {
+                self.notes.push(Note::TypeSwitch {
+                    from: self.schema.resource(parent).name,
+                    to: child.name,
+                });
+            }
+        }
+    }
+
     /// Binds the hops of `path` (all segments but the last), expanding aliases.
     fn bind<'a>(&mut self, path: &'a ast::Path<'a>, from: ResourceId) -> Result<Bound<'a>> {
         let max = self.options.limits.max_path_depth;
@@ -285,16 +342,18 @@ impl<'s> Resolver<'s> {
             .segments
             .split_last()
             .ok_or_else(|| self.err(ErrorKind::SyntaxInvalidPath, path.span))?;
-        // Work list of (name, span): aliases push their expansion in front.
-        let mut pending: Vec<(&str, Span)> = hop_segs
+        // Work list of (name, span, index of the written segment whose expansion ends here):
+        // aliases push their expansion in front, the last piece inheriting the index.
+        let mut pending: Vec<(&str, Span, Option<usize>)> = hop_segs
             .iter()
+            .enumerate()
             .rev()
-            .map(|s| (s.node.as_ref(), s.span))
+            .map(|(i, s)| (s.node.as_ref(), s.span, Some(i)))
             .collect();
         let mut hops: Vec<(Hop, ResourceId)> = Vec::with_capacity(hop_segs.len());
         let mut cur = from;
         let mut expansions = 0;
-        while let Some((name, span)) = pending.pop() {
+        while let Some((name, span, written)) = pending.pop() {
             if hops.len() >= max {
                 return Err(self
                     .err(
@@ -317,6 +376,17 @@ impl<'s> Resolver<'s> {
                     rel.target,
                 ));
                 cur = rel.target;
+                // A type switch on this prefix (`host.hypervisorType=KVM`) makes the hop reach the child.
+                if let Some(i) = written
+                    && !self.switches.is_empty()
+                    && let Some(child) = self.switches.get(&prefix_key(&path.segments, i))
+                    && self.schema.lineage(*child).any(|a| a == cur)
+                {
+                    cur = *child;
+                    if let Some(last) = hops.last_mut() {
+                        last.1 = cur;
+                    }
+                }
             } else if let Some(alias) = self.schema.alias(cur, name) {
                 expansions += 1;
                 if expansions > 4 * max {
@@ -326,7 +396,15 @@ impl<'s> Resolver<'s> {
                     alias: alias.name,
                     path: alias.path.join("."),
                 });
-                pending.extend(alias.path.iter().rev().map(|p| (*p, span)));
+                let n = alias.path.len();
+                pending.extend(
+                    alias
+                        .path
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(k, p)| (*p, span, if k + 1 == n { written } else { None })),
+                );
             } else {
                 return Err(self.unknown_relation(cur, name, span, path));
             }
@@ -538,7 +616,13 @@ impl<'s> Resolver<'s> {
         if let Some(c) = closest(name, names) {
             return e.with_hint(format!("did you mean `{c}`?"));
         }
-        // A field of a child type: say how to switch.
+        // A field of a child type: say how to switch (on the same prefix).
+        let prefix: String = path
+            .segments
+            .iter()
+            .take(path.segments.len().saturating_sub(1))
+            .map(|s| format!("{}.", s.node))
+            .collect();
         for child in self.children_deep(at) {
             let cr = self.schema.resource(child);
             if cr.fields.iter().any(|f| f.name == name)
@@ -548,7 +632,7 @@ impl<'s> Resolver<'s> {
                 )
             {
                 return e.with_hint(format!(
-                    "`{name}` is a field of {}: add the condition `{tf}={tv}`",
+                    "`{name}` is a field of {}: add the condition `{prefix}{tf}={tv}`",
                     cr.inventory
                 ));
             }
@@ -731,10 +815,13 @@ impl<'s> Resolver<'s> {
         let mut i = 0;
         while i + 1 < hops.len() {
             let (a, b) = (&hops[i].0, &hops[i + 1].0);
+            // The pair must come back to the resource it left: matching key columns alone are
+            // not enough (LocalStorageResourceRef's `resourceUuid` points at volumes and images).
             let is_inverse = a.cardinality == Cardinality::Many
                 && b.cardinality == Cardinality::One
                 && a.remote.1 == b.local.1
-                && a.local.1 == b.remote.1;
+                && a.local.1 == b.remote.1
+                && a.local.0 == b.remote.0;
             if is_inverse {
                 self.notes.push(Note::CycleRemoved {
                     path: path.dotted(),
@@ -978,6 +1065,18 @@ impl<'s> Resolver<'s> {
         }
         Ok(out)
     }
+}
+
+/// The written hop prefix `segments[..=i]` as dotted text, the key of a nested type switch.
+fn prefix_key(segments: &[ast::Segment<'_>], i: usize) -> String {
+    let mut key = String::new();
+    for (k, s) in segments.iter().take(i + 1).enumerate() {
+        if k > 0 {
+            key.push('.');
+        }
+        key.push_str(&s.node);
+    }
+    key
 }
 
 /// Hops after round-trip removal, and the existence scopes the removal leaves.

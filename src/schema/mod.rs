@@ -247,9 +247,23 @@ struct Index {
     pk_column: &'static str,
 }
 
-/// Interns a string for the life of the process (schemas are loaded once; see the module doc).
+/// Interns a name for the life of the process. Each distinct name is allocated once, however many
+/// resources use it and however many times a schema is loaded, so memory stays bounded by the
+/// set of names (and no interned string is ever unreachable).
 fn intern(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(existing) = names.get(s) {
+        return existing;
+    }
+    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
 }
 
 fn schema_err(message: String) -> Error {

@@ -29,6 +29,15 @@ pub(crate) const NO_OPERATOR_HINT: &str = "write `name=value` (or !=, >, <, >=, 
 const PATH_HINT: &str = "a path is names joined by `.`, each name letters, digits and `_`, not starting \
                          with a digit (`vmNics.l3Network.name`)";
 
+/// Whether a value exceeds `max` bytes: the whole value, or for `?=` / `!?=` each item of the list
+/// (limits.rs: the IN list has its own bound, checked by the resolver).
+pub(crate) fn value_too_long(op: Op, value: &str, max: usize) -> bool {
+    match op {
+        Op::In | Op::NotIn => value.split(',').any(|item| item.len() > max),
+        _ => value.len() > max,
+    }
+}
+
 /// grammar: `ws` (the blanks a condition may have around its path).
 pub(crate) fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
@@ -305,7 +314,7 @@ pub(crate) fn parts(
             Op::Eq if tail == "null" => Ok(parts(Op::IsNull, op_end, false, s.len())),
             Op::Ne if tail == "null" => Ok(parts(Op::NotNull, op_end, false, s.len())),
             op => {
-                if tail.len() > limits.max_value_length {
+                if value_too_long(op, tail, limits.max_value_length) {
                     return Err(t
                         .error(
                             ErrorKind::LimitExceeded {

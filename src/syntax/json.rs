@@ -724,7 +724,7 @@ fn json_condition<'a>(
     let value = value.map(|(_, v)| v);
     let (op, value) = json_value(input, op, value, node.span)?;
     if let Some(v) = &value
-        && v.node.len() > limits.max_value_length
+        && super::condition::value_too_long(op.node, &v.node, limits.max_value_length)
     {
         return Err(Error::new(
             ErrorKind::LimitExceeded {
@@ -1196,7 +1196,7 @@ mod tests {
         );
         assert_eq!(e.span(), Some(span(49..82)));
         let e = parse(
-            r#"{"conditions":[{"name":"a","op":"in","value":["ab","cd"]}]}"#,
+            r#"{"conditions":[{"name":"a","op":"in","value":["abcd","cd"]}]}"#,
             &l,
         )
         .unwrap_err();
@@ -1207,6 +1207,14 @@ mod tests {
                 max: 3
             }
         );
-        assert_eq!(e.span(), Some(span(45..56)));
+        assert_eq!(e.span(), Some(span(45..58)));
+        // Each item of an IN list is bounded, not the list (the resolver bounds its length).
+        assert!(
+            parse(
+                r#"{"conditions":[{"name":"a","op":"in","value":["ab","cd"]}]}"#,
+                &l
+            )
+            .is_ok()
+        );
     }
 }

@@ -19,6 +19,7 @@
 //! percent-decoding, unquoting or JSON unescaping). Names and values borrow from the input whenever decoding
 //! did not change them. The limits `max_input_length` (checked first), `max_conditions` and
 //! `max_value_length` are enforced here; the others belong to `resolve`. No input makes these functions panic.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 mod cli;
 mod condition;

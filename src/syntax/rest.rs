@@ -215,6 +215,8 @@ pub(crate) fn scan<'a>(
         }
     };
     // Byte classes: 1 needs decoding (`%`, `+`), 2 ends a value (`&`), 4 ends a key (`&`, `=`).
+    // Indexed by a `u8`, so every index is in bounds (and the table is built at compile time).
+    #[allow(clippy::indexing_slicing)]
     const CLASS: [u8; 256] = {
         let mut t = [0u8; 256];
         t[b'%' as usize] = 1;
@@ -228,6 +230,7 @@ pub(crate) fn scan<'a>(
     let run = |i: &mut usize, stop: u8| {
         let mut seen = 0;
         while let Some(&b) = bytes.get(*i) {
+            #[allow(clippy::indexing_slicing)] // a u8 indexes a 256-entry table
             let c = CLASS[b as usize];
             if c & stop != 0 {
                 break;
