@@ -8,7 +8,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SqliteQueryBuilder};
+use sea_query::{BinOper, Expr, ExprTrait, LogicalChainOper, Order, Query, SqliteQueryBuilder};
 use zstack_query::plan::Param;
 use zstack_query::{Dialect, Engine, Limits, resolve, syntax};
 
@@ -23,6 +23,37 @@ fn cold_engine() -> Engine {
 }
 
 fn sea_query_by_hand() -> (String, sea_query::Values) {
+    // The WHERE clauses as a chain of ANDs (`and_or_where`), as emit sets them: the text is the
+    // engine's (a chain puts `LIKE … ESCAPE` in parentheses), and a chain is not cloned on render.
+    let and = |e: Expr| LogicalChainOper::And(e);
+    let mut nic = Query::select();
+    nic.from_as("VmNicVO", "t1")
+        .column(("t1", "vmInstanceUuid"))
+        .and_or_where(and(Expr::col(("t1", "ip")).eq("10.0.0.5")));
+    let mut zone = Query::select();
+    zone.from_as("ZoneVO", "t2")
+        .column(("t2", "uuid"))
+        .and_or_where(and(Expr::col(("t2", "name")).eq("z1")));
+    let mut q = Query::select();
+    q.column(("t0", "uuid"))
+        .column(("t0", "name"))
+        .from_as("VmInstanceVO", "t0")
+        .and_or_where(and(Expr::col(("t0", "name")).binary(
+            BinOper::Like,
+            Expr::val("web%").binary(BinOper::Escape, Expr::Constant('\\'.into())),
+        )))
+        .and_or_where(and(Expr::col(("t0", "uuid")).in_subquery(nic)))
+        .and_or_where(and(Expr::col(("t0", "zoneUuid")).in_subquery(zone)))
+        .order_by(("t0", "createDate"), Order::Desc)
+        .order_by(("t0", "uuid"), Order::Asc)
+        .limit(20);
+    q.build(SqliteQueryBuilder)
+}
+
+/// The same statement written the idiomatic way, with `and_where`: sea-query then renders
+/// `LIKE … ESCAPE` without parentheses (so the text differs by them) and clones each WHERE
+/// `Condition`, subqueries included, as it renders. The peer survey measured this form (3.7 µs).
+fn sea_query_and_where() -> (String, sea_query::Values) {
     let mut nic = Query::select();
     nic.from_as("VmNicVO", "t1")
         .column(("t1", "vmInstanceUuid"))
@@ -35,7 +66,10 @@ fn sea_query_by_hand() -> (String, sea_query::Values) {
     q.column(("t0", "uuid"))
         .column(("t0", "name"))
         .from_as("VmInstanceVO", "t0")
-        .and_where(Expr::col(("t0", "name")).like(LikeExpr::new("web%").escape('\\')))
+        .and_where(Expr::col(("t0", "name")).binary(
+            BinOper::Like,
+            Expr::val("web%").binary(BinOper::Escape, Expr::Constant('\\'.into())),
+        ))
         .and_where(Expr::col(("t0", "uuid")).in_subquery(nic))
         .and_where(Expr::col(("t0", "zoneUuid")).in_subquery(zone))
         .order_by(("t0", "createDate"), Order::Desc)
@@ -47,7 +81,7 @@ fn sea_query_by_hand() -> (String, sea_query::Values) {
 fn format_floor(name: &str, ip: &str, zone: &str, limit: i64) -> (String, Vec<Param>) {
     let (a, b, c) = ("t0", "t1", "t2");
     let text = format!(
-        r#"SELECT "{a}"."uuid", "{a}"."name" FROM "{}" AS "{a}" WHERE "{a}"."name" LIKE ? ESCAPE '\' AND "{a}"."uuid" IN (SELECT "{b}"."vmInstanceUuid" FROM "{}" AS "{b}" WHERE "{b}"."ip" = ?) AND "{a}"."zoneUuid" IN (SELECT "{c}"."uuid" FROM "{}" AS "{c}" WHERE "{c}"."name" = ?) ORDER BY "{a}"."createDate" DESC, "{a}"."uuid" ASC LIMIT ?"#,
+        r#"SELECT "{a}"."uuid", "{a}"."name" FROM "{}" AS "{a}" WHERE ("{a}"."name" LIKE ? ESCAPE '\') AND "{a}"."uuid" IN (SELECT "{b}"."vmInstanceUuid" FROM "{}" AS "{b}" WHERE "{b}"."ip" = ?) AND "{a}"."zoneUuid" IN (SELECT "{c}"."uuid" FROM "{}" AS "{c}" WHERE "{c}"."name" = ?) ORDER BY "{a}"."createDate" DESC, "{a}"."uuid" ASC LIMIT ?"#,
         "VmInstanceVO", "VmNicVO", "ZoneVO"
     );
     let params = vec![
@@ -67,6 +101,14 @@ fn reference(c: &mut Criterion) {
         .expect("the reference query compiles");
     assert_eq!(sql.main.text, REFERENCE_SQLITE);
     assert_eq!(sea_query_by_hand().0, REFERENCE_SQLITE);
+    assert_eq!(
+        sea_query_and_where().0,
+        REFERENCE_SQLITE.replacen(
+            "(\"t0\".\"name\" LIKE ? ESCAPE '\\')",
+            "\"t0\".\"name\" LIKE ? ESCAPE '\\'",
+            1
+        )
+    );
     assert_eq!(
         format_floor("web%", "10.0.0.5", "z1", 20).0,
         REFERENCE_SQLITE
@@ -111,6 +153,7 @@ fn reference(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("floor");
     g.bench_function("sea_query_by_hand", |b| b.iter(sea_query_by_hand));
+    g.bench_function("sea_query_and_where", |b| b.iter(sea_query_and_where));
     g.bench_function("format", |b| {
         b.iter(|| {
             format_floor(

@@ -5,7 +5,8 @@
 //!
 //! The key is everything the compiled SQL depends on except the values: the resource, the dialect,
 //! each condition's path and operator, the length of each IN list, the value of a condition that
-//! may switch the resource to a child type (`hypervisorType=KVM`), whether `start` is 0, and every
+//! may switch a resource to a child type (`hypervisorType=KVM`, `host.hypervisorType=KVM`), whether
+//! `start` is 0, and every
 //! other parameter verbatim. REST queries are keyed straight from the text ([`syntax::scan_rest`],
 //! no AST is built); the other forms from their AST. Only successful compiles are cached, and only
 //! when re-binding the query's own values reproduces its parameters exactly; anything a hit cannot
@@ -198,7 +199,8 @@ pub(crate) struct ShapeCache {
     misses: AtomicU64,
     uncacheable: AtomicU64,
     oversized: AtomicU64,
-    /// The type fields of the schema: `name=value` on one of them may switch the resource.
+    /// The type fields of the schema: `path.name=value` on one of them may switch the resource
+    /// reached by `path` (the root when there is none).
     switch_fields: Vec<&'static str>,
 }
 
@@ -386,7 +388,11 @@ impl ShapeCache {
                 key.text(b'q', at(0, p.op_end));
                 key.op(p.op);
                 let value = p.has_value.then(|| at(p.op_end, p.end));
-                let switch = || p.segments == 1 && self.switches(at(p.start, p.path_end));
+                // The last segment: a type field at any depth may switch (`host.hypervisorType`).
+                let switch = || {
+                    let path = at(p.start, p.path_end);
+                    self.switches(path.rsplit('.').next().unwrap_or(path))
+                };
                 key.value(p.op, switch, value);
                 values
                     .conditions
@@ -434,7 +440,12 @@ impl ShapeCache {
             path(&mut key, b'q', &c.path);
             key.op(c.op.node);
             let value = c.value.as_ref().map(|v| v.node.as_ref());
-            let switch = || c.path.segments.len() == 1 && self.switches(&c.path.segments[0].node);
+            let switch = || {
+                c.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| self.switches(&s.node))
+            };
             key.value(c.op.node, switch, value);
             values.conditions.push(value.map(|v| (Cow::Borrowed(v), 0)));
         }

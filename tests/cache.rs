@@ -132,6 +132,14 @@ fn values_that_change_the_statement_are_part_of_the_shape() {
             "hosts?q=hypervisorType=Simulator&q=name=h1",
             "hosts?q=hypervisorType=kvm&q=name=h2",
         ][..],
+        // ... and below the root (`host.hypervisorType=KVM` makes `host` a KVM host).
+        &[
+            "q=host.hypervisorType=KVM&q=host.name=a",
+            "q=host.hypervisorType=Simulator&q=host.name=a",
+            "q=host.hypervisorType=KVM&q=host.username=root",
+            "q=host.hypervisorType=Simulator&q=host.username=root",
+            "q=host.hypervisorType=KVM&q=host.username=admin",
+        ][..],
         // IN lists of other lengths.
         &["q=uuid?=a,b", "q=uuid?=a,b,c", "q=uuid!?=a", "q=uuid?=c,d"][..],
         // OFFSET only when start > 0.
@@ -274,6 +282,8 @@ const PATHS: &[&str] = &[
     "zone.name",
     "zone.uuid",
     "host.cpuNum",
+    "host.hypervisorType",
+    "host.username",
     "__systemTag__",
     "cluster.__userTag__",
     "managementIp",

@@ -14,7 +14,7 @@ pub const REFERENCE_CLI: &str = "QueryVmInstance name~=web% vmNics.ip=10.0.0.5 z
 pub const REFERENCE_JSON: &str = r#"{"api":"QueryVmInstance","conditions":[{"name":"name","op":"like","value":"web%"},{"name":"vmNics.ip","op":"=","value":"10.0.0.5"},{"name":"zone.name","op":"=","value":"z1"}],"sortBy":"createDate","sortDirection":"desc","limit":20,"fields":["uuid","name"]}"#;
 
 /// The reference query's SQLite text, which the floors reproduce.
-pub const REFERENCE_SQLITE: &str = r#"SELECT "t0"."uuid", "t0"."name" FROM "VmInstanceVO" AS "t0" WHERE "t0"."name" LIKE ? ESCAPE '\' AND "t0"."uuid" IN (SELECT "t1"."vmInstanceUuid" FROM "VmNicVO" AS "t1" WHERE "t1"."ip" = ?) AND "t0"."zoneUuid" IN (SELECT "t2"."uuid" FROM "ZoneVO" AS "t2" WHERE "t2"."name" = ?) ORDER BY "t0"."createDate" DESC, "t0"."uuid" ASC LIMIT ?"#;
+pub const REFERENCE_SQLITE: &str = r#"SELECT "t0"."uuid", "t0"."name" FROM "VmInstanceVO" AS "t0" WHERE ("t0"."name" LIKE ? ESCAPE '\') AND "t0"."uuid" IN (SELECT "t1"."vmInstanceUuid" FROM "VmNicVO" AS "t1" WHERE "t1"."ip" = ?) AND "t0"."zoneUuid" IN (SELECT "t2"."uuid" FROM "ZoneVO" AS "t2" WHERE "t2"."name" = ?) ORDER BY "t0"."createDate" DESC, "t0"."uuid" ASC LIMIT ?"#;
 
 /// The reference query with other values (same shape): what a statement-shape cache hit sees.
 pub fn reference_with(i: usize) -> String {

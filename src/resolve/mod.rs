@@ -293,7 +293,16 @@ impl<'s> Resolver<'s> {
         let mut candidates: Vec<&ast::Condition<'_>> = q
             .conditions
             .iter()
-            .filter(|c| c.op.node == Op::Eq && c.path.segments.len() >= 2 && c.value.is_some())
+            .filter(|c| {
+                c.op.node == Op::Eq
+                    && c.path.segments.len() >= 2
+                    && c.value.is_some()
+                    // Only a type field's name can switch (checked again below, after binding).
+                    && c.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| self.schema.is_type_field(&s.node))
+            })
             .collect();
         if candidates.is_empty() {
             return;

@@ -212,6 +212,8 @@ pub struct Schema {
     by_alias: HashMap<String, ResourceId, Hasher>,
     /// Per resource, the lookups by name over its lineage (built last; empty while loading).
     index: Vec<Index>,
+    /// Every resource's `type_field`, once each.
+    type_fields: Vec<&'static str>,
     /// The relation graph.
     graph: RelationGraph,
 }
@@ -450,6 +452,7 @@ impl Schema {
             by_name,
             by_alias: HashMap::default(),
             index: Vec::new(),
+            type_fields: Vec::new(),
             graph: RelationGraph::default(),
         };
         // Pass 2: everything that needs other resources' fields.
@@ -586,6 +589,13 @@ impl Schema {
             }
         }
         schema.graph = RelationGraph::build(&schema.resources);
+        schema.type_fields = schema
+            .resources
+            .iter()
+            .filter_map(|r| r.type_field)
+            .collect();
+        schema.type_fields.sort_unstable();
+        schema.type_fields.dedup();
         schema.index = (0..schema.resources.len())
             .map(|i| schema.build_index(ResourceId(i as u32)))
             .collect();
@@ -722,6 +732,12 @@ impl Schema {
     fn column_of(&self, id: ResourceId, name: &str) -> &'static str {
         self.field(id, name)
             .map_or_else(|| intern(name), |f| f.field.column)
+    }
+
+    /// True when `name` is the `type_field` of some resource (a condition `…name=value` may then
+    /// switch a resource to a child type).
+    pub fn is_type_field(&self, name: &str) -> bool {
+        self.type_fields.contains(&name)
     }
 
     /// The column of `id`'s primary key.
