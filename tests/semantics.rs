@@ -137,9 +137,13 @@ fn removed_cycle_means_same_row_with_a_related_row() {
 fn kept_cycle_finds_vms_sharing_a_host() {
     let expected = scalar(
         "SELECT COUNT(*) FROM VmInstanceVO v WHERE v.hostUuid IN (SELECT h.uuid FROM HostVO h WHERE h.uuid IN \
-         (SELECT w.hostUuid FROM VmInstanceVO w WHERE w.name = 'web-5'))",
+         (SELECT w.hostUuid FROM VmInstanceVO w WHERE w.name = 'web-0'))",
     );
-    assert_eq!(count("vm-instances?q=host.vmInstance.name=web-5"), expected);
+    assert!(
+        expected >= 2,
+        "web-0 shares its host with other VMs in the demo"
+    );
+    assert_eq!(count("vm-instances?q=host.vmInstance.name=web-0"), expected);
 }
 
 #[test]

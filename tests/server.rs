@@ -319,11 +319,8 @@ fn java_sdk_query_urls() {
          &q=vmNics.ip%3F%3D10.0.0.5%2C10.0.0.6%2C10.0.0.7%2C10.0.0.8\
          &limit=5&replyWithCount=true&sort=name&fields=name%2CcpuNum"
     );
-    let expected = json!({"inventories": [
-        {"name": "my%vm", "cpuNum": 8},
-        {"name": "O'Brien", "cpuNum": 4},
-        {"name": "web-5", "cpuNum": 8}],
-        "total": 3});
+    // The 600-VM demo's answer (deterministic; the library must agree too).
+    let expected = json!({"inventories": [{"name": "batch-9", "cpuNum": 8}], "total": 1});
     assert_eq!(
         library(
             "vm-instances",
