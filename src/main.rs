@@ -23,7 +23,6 @@ mod repl;
 use anyhow::{Context, anyhow, bail};
 use rusqlite::Connection;
 use zstack_query::exec::demo::DemoSize;
-use zstack_query::plan::Note;
 use zstack_query::{Dialect, Engine, Error};
 
 const USAGE: &str = "usage:
@@ -280,22 +279,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 writeln!(out, "notes: none")?;
             }
             for n in &plan.notes {
-                let line = match n {
-                    Note::AliasExpanded { alias, path } => {
-                        format!("alias `{alias}` expanded to `{path}`")
-                    }
-                    Note::CycleRemoved { path, hops } => {
-                        format!("cycle removed in `{path}`: `{hops}` returns to the same row")
-                    }
-                    Note::CycleKept { path, resource } => {
-                        format!("cycle kept in `{path}`: revisits {resource} (a different row)")
-                    }
-                    Note::LastHopCollapsed { path, column } => {
-                        format!("last hop of `{path}` collapsed onto `{column}`")
-                    }
-                    Note::TypeSwitch { from, to } => format!("type switch: {from} → {to}"),
-                };
-                writeln!(out, "note: {line}")?;
+                writeln!(out, "note: {n}")?;
             }
             let sql = zstack_query::emit::emit(&plan, schema, dialect);
             writeln!(out, "sql ({dialect}): {}", sql.main.text)?;

@@ -239,6 +239,33 @@ pub enum Note {
     },
 }
 
+/// The note in words, as `explain`, the REPL and the playground show it.
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::AliasExpanded { alias, path } => {
+                write!(f, "alias `{alias}` expanded to `{path}`")
+            }
+            Note::CycleRemoved { path, hops } => {
+                write!(
+                    f,
+                    "cycle removed in `{path}`: `{hops}` returns to the same row"
+                )
+            }
+            Note::CycleKept { path, resource } => {
+                write!(
+                    f,
+                    "cycle kept in `{path}`: revisits {resource} (a different row)"
+                )
+            }
+            Note::LastHopCollapsed { path, column } => {
+                write!(f, "last hop of `{path}` collapsed onto `{column}`")
+            }
+            Note::TypeSwitch { from, to } => write!(f, "type switch: {from} → {to}"),
+        }
+    }
+}
+
 /// A resolved query.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {

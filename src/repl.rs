@@ -131,7 +131,7 @@ pub fn run(engine: &Engine, conn: &Connection) -> anyhow::Result<()> {
                     match engine.plan(None, &q) {
                         Ok(plan) => {
                             for n in &plan.notes {
-                                println!("note: {n:?}");
+                                println!("note: {n}");
                             }
                             let sql = zstack_query::emit::emit(&plan, engine.schema(), dialect);
                             println!("{}", sql.main.text);

@@ -20,7 +20,7 @@ use crate::ast::{self, Op};
 use crate::emit::{self, Dialect};
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::introspect;
-use crate::plan::{Note, Predicate, Scope, Test};
+use crate::plan::{Predicate, Scope, Test};
 use crate::schema::{Resource, Schema};
 
 /// `GET /`: the page, embedded in the binary.
@@ -159,7 +159,7 @@ pub(super) async fn compile(
             "count_sql": sql.count.as_ref().map(|c| &c.text),
             "count_params": sql.count.as_ref().map(params),
             "hops": hops,
-            "notes": plan.notes.iter().map(note_text).collect::<Vec<_>>(),
+            "notes": plan.notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "forms": forms,
         }),
     )
@@ -480,23 +480,6 @@ fn test_text(t: &Test) -> String {
         }
         Test::Null { negated: false } => "is null".into(),
         Test::Null { negated: true } => "is not null".into(),
-    }
-}
-
-/// A resolver note in words (as `explain`).
-fn note_text(n: &Note) -> String {
-    match n {
-        Note::AliasExpanded { alias, path } => format!("alias `{alias}` expanded to `{path}`"),
-        Note::CycleRemoved { path, hops } => {
-            format!("cycle removed in `{path}`: `{hops}` returns to the same row")
-        }
-        Note::CycleKept { path, resource } => {
-            format!("cycle kept in `{path}`: revisits {resource} (a different row)")
-        }
-        Note::LastHopCollapsed { path, column } => {
-            format!("last hop of `{path}` collapsed onto `{column}`")
-        }
-        Note::TypeSwitch { from, to } => format!("type switch: {from} → {to}"),
     }
 }
 
