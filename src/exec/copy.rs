@@ -95,37 +95,7 @@ pub(crate) fn timestamp_unix(s: &str) -> Option<(i64, u32)> {
     ))
 }
 
-/// `YYYY-MM-DD HH:MM:SS[.f]` with a fraction only when it is not zero (trailing zeros trimmed).
-pub(crate) fn format_unix_micros(secs: i64, micros: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let base = format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
-    if micros == 0 {
-        base
-    } else {
-        let frac = format!("{micros:06}");
-        format!("{base}.{}", frac.trim_end_matches('0'))
-    }
-}
-
-/// Howard Hinnant's `civil_from_days`.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
+pub(crate) use super::demo::format_unix_micros;
 
 /// Howard Hinnant's `days_from_civil`.
 pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
