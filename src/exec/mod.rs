@@ -109,23 +109,24 @@ fn count(conn: &Connection, st: &Statement) -> Result<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Runs compiled SQLite statements on `conn`.
-///
-/// # Errors
-/// A database error (a missing table, a locked database, …).
-pub fn run(conn: &Connection, sql: &Sql) -> Result<Reply> {
+/// One row of a reply: field name → JSON value.
+pub(crate) type Inventory = Map<String, Value>;
+
+/// Assembles a reply from a compiled query in the same way on every database: the count
+/// statement's total (`replyWithCount`) first, then the main statement's rows, counts or groups.
+pub(crate) fn reply<C: ?Sized>(
+    conn: &mut C,
+    sql: &Sql,
+    count: fn(&mut C, &Statement) -> Result<u64>,
+    rows: fn(&mut C, &Statement, &[OutColumn]) -> Result<Vec<Inventory>>,
+) -> Result<Reply> {
     let total = sql.count.as_ref().map(|c| count(conn, c)).transpose()?;
     Ok(match sql.shape {
         Shape::Count => Reply {
             total: Some(count(conn, &sql.main)?),
             ..Reply::default()
         },
-        Shape::Rows => Reply {
-            inventories: Some(rows(conn, &sql.main, &sql.columns)?),
-            total,
-            ..Reply::default()
-        },
-        Shape::Groups { as_counts: false } => Reply {
+        Shape::Rows | Shape::Groups { as_counts: false } => Reply {
             inventories: Some(rows(conn, &sql.main, &sql.columns)?),
             total,
             ..Reply::default()
@@ -136,4 +137,17 @@ pub fn run(conn: &Connection, sql: &Sql) -> Result<Reply> {
             ..Reply::default()
         },
     })
+}
+
+/// Runs compiled SQLite statements on `conn`.
+///
+/// # Errors
+/// A database error (a missing table, a locked database, …).
+pub fn run(conn: &Connection, sql: &Sql) -> Result<Reply> {
+    reply(
+        &mut &*conn,
+        sql,
+        |c, st| count(c, st),
+        |c, st, cols| rows(c, st, cols),
+    )
 }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::copy::{self, CHUNK, Cell};
 use super::{Reply, database_error, ddl};
-use crate::emit::{Dialect, OutColumn, Shape, Sql, Statement};
+use crate::emit::{Dialect, OutColumn, Sql, Statement};
 use crate::error::{Error, Result};
 use crate::plan::Param;
 use crate::schema::{FieldType, Schema};
@@ -164,23 +164,7 @@ pub fn run(conn: &mut mysql::Conn, sql: &Sql) -> Result<Reply> {
             sql.dialect.name()
         )));
     }
-    let total = sql.count.as_ref().map(|c| count(conn, c)).transpose()?;
-    Ok(match sql.shape {
-        Shape::Count => Reply {
-            total: Some(count(conn, &sql.main)?),
-            ..Reply::default()
-        },
-        Shape::Rows | Shape::Groups { as_counts: false } => Reply {
-            inventories: Some(rows(conn, &sql.main, &sql.columns)?),
-            total,
-            ..Reply::default()
-        },
-        Shape::Groups { as_counts: true } => Reply {
-            inventory_counts: Some(rows(conn, &sql.main, &sql.columns)?),
-            total,
-            ..Reply::default()
-        },
-    })
+    super::reply(conn, sql, count, rows)
 }
 
 /// Creates the schema's tables and indexes (`CREATE TABLE IF NOT EXISTS`) in the current

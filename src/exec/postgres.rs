@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::copy::{self, CHUNK, Cell};
 use super::{Reply, database_error, ddl};
-use crate::emit::{Dialect, OutColumn, Shape, Sql, Statement};
+use crate::emit::{Dialect, OutColumn, Sql, Statement};
 use crate::error::{Error, Result};
 use crate::plan::Param;
 use crate::schema::{FieldType, Schema};
@@ -192,23 +192,7 @@ pub fn run(client: &mut postgres::Client, sql: &Sql) -> Result<Reply> {
             sql.dialect.name()
         )));
     }
-    let total = sql.count.as_ref().map(|c| count(client, c)).transpose()?;
-    Ok(match sql.shape {
-        Shape::Count => Reply {
-            total: Some(count(client, &sql.main)?),
-            ..Reply::default()
-        },
-        Shape::Rows | Shape::Groups { as_counts: false } => Reply {
-            inventories: Some(rows(client, &sql.main, &sql.columns)?),
-            total,
-            ..Reply::default()
-        },
-        Shape::Groups { as_counts: true } => Reply {
-            inventory_counts: Some(rows(client, &sql.main, &sql.columns)?),
-            total,
-            ..Reply::default()
-        },
-    })
+    super::reply(client, sql, count, rows)
 }
 
 /// Creates the schema's tables and indexes (`IF NOT EXISTS`) in the first schema of the
