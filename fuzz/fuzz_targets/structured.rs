@@ -1,7 +1,8 @@
 //! Mostly-valid queries built over the real schema (random resource, a walk through its relations
 //! and aliases, a field, an operator and a value of roughly the right type, tags, the type switch,
-//! sort and paging), so the fuzzer reaches deep paths. Every query must compile in all dialects
-//! and run on SQLite, or fail with a typed value/limit error — never a database error or a panic.
+//! sort and paging), so the fuzzer reaches deep paths. Every query must compile in the dialect the
+//! input picks (and, on SQLite, run), or fail with a typed value/limit error — never a database
+//! error or a panic.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -101,23 +102,22 @@ fn query(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
+    // One dialect per input (chosen by the input, so all three are covered): checking all three
+    // on every input tripled the cost of a run without reaching more code.
+    let Ok(&dialect) = u.choose(&Dialect::ALL) else { return };
     let Ok(q) = query(&mut u) else { return };
-    for d in Dialect::ALL {
-        match engine().compile(None, &q, d) {
-            Ok(_) => {}
-            Err(e) => {
-                // Only the value and its operator can be wrong in a generated query.
-                assert!(
-                    ["invalid-value", "invalid-enum-value", "operator-not-allowed", "limit-exceeded", "field-not-allowed"].contains(&e.code()),
-                    "{q}\n{e}"
-                );
-                return;
-            }
-        }
+    let result = if dialect == Dialect::Sqlite {
+        // Compiled for SQLite and run: the SQL must prepare and execute on the schema's tables.
+        CONN.with(|c| engine().run(c, None, &q).map(drop))
+    } else {
+        engine().compile(None, &q, dialect).map(drop)
+    };
+    if let Err(e) = result {
+        // Only the value and its operator can be wrong in a generated query; a database error
+        // (`exec-…`) or any other code is a bug.
+        assert!(
+            ["invalid-value", "invalid-enum-value", "operator-not-allowed", "limit-exceeded", "field-not-allowed"].contains(&e.code()),
+            "{dialect}: {q}\n{e}"
+        );
     }
-    CONN.with(|c| {
-        if let Err(e) = engine().run(c, None, &q) {
-            panic!("{q}\n{e}");
-        }
-    });
 });

@@ -2,7 +2,7 @@
 //! dialect fold case?", never "is this MySQL?". The only `match` on the variants is here.
 
 use sea_query::{
-    MysqlQueryBuilder, PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, Values,
+    MysqlQueryBuilder, PostgresQueryBuilder, SelectStatement, SqlWriter, SqliteQueryBuilder,
 };
 
 /// A target SQL dialect.
@@ -137,12 +137,18 @@ impl Dialect {
         }
     }
 
-    /// Renders a sea-query statement for this dialect: SQL text and the bound values in order.
-    pub(crate) fn build(self, stmt: &SelectStatement) -> (String, Values) {
+    /// True when placeholders are numbered (`$1`, `$2`: PostgreSQL) rather than all `?`.
+    pub(crate) fn numbered_placeholders(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Renders a sea-query statement for this dialect into `out`: SQL text, and each bound value
+    /// handed to the writer as sea-query meets it.
+    pub(crate) fn build_into(self, stmt: &SelectStatement, out: &mut impl SqlWriter) {
         match self {
-            Dialect::Sqlite => stmt.build(SqliteQueryBuilder),
-            Dialect::Mysql => stmt.build(MysqlQueryBuilder),
-            Dialect::Postgres => stmt.build(PostgresQueryBuilder),
+            Dialect::Sqlite => stmt.build_collect_into(SqliteQueryBuilder, out),
+            Dialect::Mysql => stmt.build_collect_into(MysqlQueryBuilder, out),
+            Dialect::Postgres => stmt.build_collect_into(PostgresQueryBuilder, out),
         }
     }
 }

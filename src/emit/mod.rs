@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use sea_query::{
     Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LogicalChainOper, NullOrdering, Order,
-    Query, SelectStatement, Value,
+    Query, QueryBuilder, SelectStatement, SqlWriter, Value,
 };
 
 pub use dialect::{CaseFold, Dialect};
@@ -71,6 +71,70 @@ pub struct Sql {
     pub(crate) where_origins: Vec<u32>,
 }
 
+/// The text capacity a statement starts with: the reference query's SQLite text is ~330 bytes, so
+/// a typical statement is written without growing its buffer.
+const TEXT_CAPACITY: usize = 512;
+
+/// sea-query's output for one statement: the text, and each bound value converted to a [`Param`]
+/// as sea-query writes its placeholder (no intermediate `Values` vector).
+struct StatementWriter {
+    text: String,
+    params: Vec<Param>,
+    /// `$1, $2, …` (PostgreSQL) rather than `?`.
+    numbered: bool,
+}
+
+impl std::fmt::Write for StatementWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.text.push_str(s);
+        Ok(())
+    }
+
+    fn write_char(&mut self, c: char) -> std::fmt::Result {
+        self.text.push(c);
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for StatementWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl SqlWriter for StatementWriter {
+    fn push_param<T: QueryBuilder>(&mut self, value: Value, _: &T) {
+        if self.numbered {
+            self.text.push('$');
+            let n = self.params.len() + 1;
+            // Written by hand: `write!` would go through the formatting machinery per value.
+            let mut digits = [0u8; 20];
+            let mut i = digits.len();
+            let mut rest = n;
+            loop {
+                i -= 1;
+                if let Some(d) = digits.get_mut(i) {
+                    *d = b'0' + (rest % 10) as u8;
+                }
+                rest /= 10;
+                if rest == 0 || i == 0 {
+                    break;
+                }
+            }
+            for &d in digits.get(i..).unwrap_or(&[]) {
+                self.text.push(char::from(d));
+            }
+        } else {
+            self.text.push('?');
+        }
+        self.params.push(param_of(value));
+    }
+
+    fn as_writer(&mut self) -> &mut dyn std::fmt::Write {
+        self
+    }
+}
+
 /// Table aliases: `t{scope}` for a scope's first table, `t{scope}_{level}` for the tables of its
 /// ancestors/descendants joined on the primary key. Static for the common sizes so emitting does
 /// not allocate identifier strings.
@@ -98,20 +162,38 @@ fn alias(scope: usize, level: usize) -> DynIden {
     }
 }
 
-/// The tables of one scope: the resource's lineage, root-most ancestor first, each with its alias.
-struct Tables {
-    entries: Vec<(ResourceId, DynIden, &'static str)>,
+/// The tables of one scope: the resource's lineage, root-most ancestor first, each with its alias
+/// (`alias(scope, level)`, level 0 the root-most). Read from the schema when asked, so a scope
+/// costs no allocation.
+struct Tables<'s> {
+    schema: &'s Schema,
+    resource: ResourceId,
+    scope: usize,
+    /// The number of tables (the lineage's length).
+    depth: usize,
 }
 
-impl Tables {
-    /// The alias of the table holding `owner`'s columns.
+impl Tables<'_> {
+    /// The alias of the table holding `owner`'s columns (the root-most table's when `owner` is not
+    /// in the lineage).
     fn alias_of(&self, owner: ResourceId) -> DynIden {
-        self.entries
-            .iter()
-            .find(|(r, _, _)| *r == owner)
-            .or_else(|| self.entries.first())
-            .map(|(_, a, _)| a.clone())
-            .expect("a scope has at least one table")
+        let from_leaf = self
+            .schema
+            .lineage(self.resource)
+            .position(|r| r == owner)
+            .unwrap_or(self.depth.saturating_sub(1));
+        alias(self.scope, self.depth.saturating_sub(1 + from_leaf))
+    }
+
+    /// The tables, root-most first: `(resource, alias, table)`.
+    fn each(&self) -> impl Iterator<Item = (ResourceId, DynIden, &'static str)> + '_ {
+        (0..self.depth).filter_map(move |level| {
+            let r = self
+                .schema
+                .lineage(self.resource)
+                .nth(self.depth - 1 - level)?;
+            Some((r, alias(self.scope, level), self.schema.resource(r).table))
+        })
     }
 }
 
@@ -224,49 +306,52 @@ struct Emitter<'s> {
     origins: RefCell<Vec<u32>>,
 }
 
-impl Emitter<'_> {
+impl<'s> Emitter<'s> {
     fn statement(&self, stmt: &SelectStatement) -> Statement {
-        let (text, values) = self.dialect.build(stmt);
+        let mut out = StatementWriter {
+            text: String::with_capacity(TEXT_CAPACITY),
+            params: Vec::with_capacity(self.ordinal.get() as usize + 2),
+            numbered: self.dialect.numbered_placeholders(),
+        };
+        self.dialect.build_into(stmt, &mut out);
         Statement {
-            text,
-            params: values.0.into_iter().map(param_of).collect(),
+            text: out.text,
+            params: out.params,
         }
     }
 
     /// `SELECT … FROM` the tables of `resource` (its lineage joined on the primary key).
-    fn select_from(&mut self, resource: ResourceId) -> (SelectStatement, Tables) {
+    fn select_from(&mut self, resource: ResourceId) -> (SelectStatement, Tables<'s>) {
         let tables = self.tables(resource);
         let mut stmt = Query::select();
         self.add_tables(&mut stmt, &tables);
         (stmt, tables)
     }
 
-    fn tables(&mut self, resource: ResourceId) -> Tables {
+    fn tables(&mut self, resource: ResourceId) -> Tables<'s> {
         let scope = self.next_scope;
         self.next_scope += 1;
-        let mut lineage: Vec<ResourceId> = self.schema.lineage(resource).collect();
-        lineage.reverse();
-        let entries = lineage
-            .into_iter()
-            .enumerate()
-            .map(|(level, r)| (r, alias(scope, level), self.schema.resource(r).table))
-            .collect();
-        Tables { entries }
+        Tables {
+            schema: self.schema,
+            resource,
+            scope,
+            depth: self.schema.lineage(resource).count(),
+        }
     }
 
     fn add_tables(&self, stmt: &mut SelectStatement, tables: &Tables) {
         let mut first: Option<(DynIden, &'static str)> = None;
-        for (r, a, table) in &tables.entries {
+        for (r, a, table) in tables.each() {
             match &first {
                 None => {
-                    stmt.from_as(*table, a.clone());
-                    first = Some((a.clone(), self.pk_column(*r)));
+                    first = Some((a.clone(), self.pk_column(r)));
+                    stmt.from_as(table, a);
                 }
                 Some((fa, fpk)) => {
-                    let pk = self.pk_column(*r);
+                    let pk = self.pk_column(r);
                     stmt.join_as(
                         sea_query::JoinType::InnerJoin,
-                        *table,
+                        table,
                         a.clone(),
                         Expr::col((a.clone(), pk)).equals((fa.clone(), *fpk)),
                     );
@@ -565,7 +650,7 @@ impl Emitter<'_> {
             return Expr::col((tables.alias_of(k.column.owner), k.column.column));
         }
         // Build from the innermost hop outwards.
-        let mut outer_tables: Vec<Tables> = Vec::new();
+        let mut outer_tables: Vec<Tables<'s>> = Vec::new();
         for (_, target) in &k.hops {
             outer_tables.push(self.tables(*target));
         }
