@@ -127,6 +127,25 @@ fields = [{ name = "uuid", type = "string" }, { name = "bUuid", type = "string" 
             "primary key `id`",
         ),
         (format!("{base}parent = \"Nope\""), "parent `Nope`"),
+        // emit writes schema identifiers between quotes unescaped: only plain ones load.
+        (
+            base.replace("table = \"AVO\"", "table = \"A\\\"VO\""),
+            "table `A\"VO` is not a plain SQL identifier",
+        ),
+        (
+            base.replace(
+                "{ name = \"bUuid\", type = \"string\" }",
+                "{ name = \"bUuid\", type = \"string\", column = \"b Uuid\" }",
+            ),
+            "column `b Uuid` is not a plain SQL identifier",
+        ),
+        (
+            base.replace(
+                "{ name = \"bUuid\", type = \"string\" }",
+                "{ name = \"1b\", type = \"string\" }",
+            ),
+            "field `1b` is not a plain SQL identifier",
+        ),
         (
             format!(
                 "{base}relations = [{{ name = \"self\", target = \"A\", local_key = \"bUuid\", remote_key = \"uuid\", kind = \"one\" }}]\naliases = [{{ name = \"loop\", path = \"loop\" }}]"

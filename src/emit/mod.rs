@@ -10,8 +10,8 @@ use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use sea_query::{
-    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, LogicalChainOper, NullOrdering, Order,
-    Query, QueryBuilder, SelectStatement, SqlWriter, Value,
+    Asterisk, BinOper, DynIden, Expr, ExprTrait, Func, Iden, IntoIden, LogicalChainOper,
+    NullOrdering, Order, Query, QueryBuilder, SelectStatement, SqlWriter, Value,
 };
 
 pub use dialect::{CaseFold, Dialect};
@@ -139,27 +139,49 @@ impl SqlWriter for StatementWriter {
 /// ancestors/descendants joined on the primary key. Static for the common sizes so emitting does
 /// not allocate identifier strings.
 fn alias(scope: usize, level: usize) -> DynIden {
-    static NAMES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    static NAMES: OnceLock<Vec<Vec<DynIden>>> = OnceLock::new();
     let names = NAMES.get_or_init(|| {
         (0..64)
             .map(|s| {
                 (0..6)
                     .map(|l| {
-                        if l == 0 {
-                            format!("t{s}")
+                        let name: &'static str = if l == 0 {
+                            format!("t{s}").leak()
                         } else {
-                            format!("t{s}_{l}")
-                        }
+                            format!("t{s}_{l}").leak()
+                        };
+                        Ident(name).into_iden()
                     })
                     .collect()
             })
             .collect()
     });
     match names.get(scope).and_then(|v| v.get(level)) {
-        Some(n) => DynIden::from(n.as_str()),
+        Some(n) => n.clone(),
         None if level == 0 => DynIden::from(format!("t{scope}")),
         None => DynIden::from(format!("t{scope}_{level}")),
     }
+}
+
+/// A schema identifier (table, column, field or alias name) for sea-query. The schema admits only
+/// plain identifiers (`[A-Za-z_][A-Za-z0-9_]*`, checked when it loads), so sea-query may write one
+/// between quotes as it is: a plain `&str` would be scanned for quote characters on every use.
+#[derive(Clone, Copy, Debug)]
+struct Ident(&'static str);
+
+impl Iden for Ident {
+    fn quoted(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(self.0)
+    }
+
+    fn unquoted(&self) -> &str {
+        self.0
+    }
+}
+
+/// `alias.column`.
+fn col(alias: DynIden, column: &'static str) -> Expr {
+    Expr::col((alias, Ident(column)))
 }
 
 /// The tables of one scope: the resource's lineage, root-most ancestor first, each with its alias
@@ -207,7 +229,21 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
         origins: RefCell::new(Vec::new()),
     };
     let (mut stmt, tables) = e.select_from(plan.root.resource);
-    let cond = e.scope_condition(&plan.root, &tables);
+    // The count statement repeats the WHERE clause: only then is it kept aside to be cloned.
+    let needs_count = plan.reply_with_count
+        || matches!(
+            plan.output,
+            Output::Groups {
+                as_counts: true,
+                ..
+            }
+        );
+    let mut cond: Vec<Expr> = Vec::new();
+    if needs_count {
+        e.scope_condition(&plan.root, &tables, &mut |x| cond.push(x));
+    } else {
+        e.scope_condition(&plan.root, &tables, &mut |x| and_where(&mut stmt, x));
+    }
     let (columns, shape) = match &plan.output {
         Output::Rows(cols) => {
             for c in cols {
@@ -224,7 +260,7 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             )
         }
         Output::Count => {
-            stmt.expr_as(Func::count(Expr::col(Asterisk)), "count");
+            stmt.expr_as(Func::count(Expr::col(Asterisk)), Ident("count"));
             (
                 vec![OutColumn {
                     name: "count",
@@ -237,16 +273,19 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             // design.md: text groups ignore ASCII case (one group for `web` and `WEB`), and show
             // the smallest spelling by bytes, the same in every dialect.
             for c in columns {
-                let col = Expr::col((tables.alias_of(c.owner), c.column));
+                let col = col(tables.alias_of(c.owner), c.column);
                 if c.ty.is_textual() {
-                    stmt.expr_as(Expr::cust_with_expr(dialect.group_value(), col), c.field);
+                    stmt.expr_as(
+                        Expr::cust_with_expr(dialect.group_value(), col),
+                        Ident(c.field),
+                    );
                 } else {
                     select_column(&mut stmt, tables.alias_of(c.owner), c.column, c.field);
                 }
             }
-            stmt.expr_as(Func::count(Expr::col(Asterisk)), "count");
+            stmt.expr_as(Func::count(Expr::col(Asterisk)), Ident("count"));
             for c in columns {
-                let col = Expr::col((tables.alias_of(c.owner), c.column));
+                let col = col(tables.alias_of(c.owner), c.column);
                 let key = if c.ty.is_textual() { e.key(col) } else { col };
                 stmt.add_group_by([key]);
             }
@@ -269,14 +308,13 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
             )
         }
     };
-    let count =
-        (plan.reply_with_count || matches!(shape, Shape::Groups { as_counts: true })).then(|| {
-            let mut c = Query::select();
-            e.add_tables(&mut c, &tables);
-            c.expr_as(Func::count(Expr::col(Asterisk)), "count");
-            where_all(&mut c, cond.clone());
-            e.statement(&c)
-        });
+    let count = needs_count.then(|| {
+        let mut c = Query::select();
+        e.add_tables(&mut c, &tables);
+        c.expr_as(Func::count(Expr::col(Asterisk)), Ident("count"));
+        where_all(&mut c, cond.clone());
+        e.statement(&c)
+    });
     where_all(&mut stmt, cond);
     if shape != Shape::Count {
         e.order(&mut stmt, plan, &tables);
@@ -345,15 +383,15 @@ impl<'s> Emitter<'s> {
             match &first {
                 None => {
                     first = Some((a.clone(), self.pk_column(r)));
-                    stmt.from_as(table, a);
+                    stmt.from_as(Ident(table), a);
                 }
                 Some((fa, fpk)) => {
                     let pk = self.pk_column(r);
                     stmt.join_as(
                         sea_query::JoinType::InnerJoin,
-                        table,
+                        Ident(table),
                         a.clone(),
-                        Expr::col((a.clone(), pk)).equals((fa.clone(), *fpk)),
+                        col(a.clone(), pk).equals((fa.clone(), Ident(*fpk))),
                     );
                 }
             }
@@ -368,43 +406,37 @@ impl<'s> Emitter<'s> {
     /// `and_where` one by one: sea-query renders such a chain iteratively, while one `Condition`
     /// becomes a left-deep tree whose rendering recursion overflows a thread's stack at ~1,000
     /// conditions.
-    fn scope_condition(&mut self, scope: &Scope, tables: &Tables) -> Vec<Expr> {
-        let mut out = Vec::with_capacity(scope.predicates.len() + scope.children.len());
+    fn scope_condition(&mut self, scope: &Scope, tables: &Tables, out: &mut dyn FnMut(Expr)) {
         for p in &scope.predicates {
-            out.push(self.predicate(p, scope.resource, tables));
+            out(self.predicate(p, scope.resource, tables));
         }
         for (hop, child) in &scope.children {
             let (mut sub, sub_tables) = self.select_from(child.resource);
-            sub.column((sub_tables.alias_of(hop.remote.0), hop.remote.1));
-            where_all(&mut sub, self.scope_condition(child, &sub_tables));
-            out.push(Expr::col((tables.alias_of(hop.local.0), hop.local.1)).in_subquery(sub));
+            sub.column((sub_tables.alias_of(hop.remote.0), Ident(hop.remote.1)));
+            self.scope_condition(child, &sub_tables, &mut |x| and_where(&mut sub, x));
+            out(col(tables.alias_of(hop.local.0), hop.local.1).in_subquery(sub));
         }
-        out
     }
 
     fn predicate(&mut self, p: &Predicate, resource: ResourceId, tables: &Tables) -> Expr {
         match p {
             Predicate::Field { column, test, .. } => match &column.stored_in {
                 None => self.test(
-                    Expr::col((tables.alias_of(column.owner), column.column)),
+                    col(tables.alias_of(column.owner), column.column),
                     &column.ty,
                     test,
                 ),
                 Some(s) => {
                     // `@Queryable` (reference/zstack-semantics.md §4.5): pk IN (SELECT key FROM T WHERE col <test>).
                     let (mut sub, st) = self.select_from(s.resource);
-                    sub.column((st.alias_of(s.resource), s.key));
+                    sub.column((st.alias_of(s.resource), Ident(s.key)));
                     let value_owner = self
                         .schema
                         .field(s.resource, s.column)
                         .map_or(s.resource, |f| f.owner);
-                    let t = self.test(
-                        Expr::col((st.alias_of(value_owner), s.column)),
-                        &column.ty,
-                        test,
-                    );
-                    where_all(&mut sub, vec![t]);
-                    Expr::col((tables.alias_of(column.owner), self.pk_column(column.owner)))
+                    let t = self.test(col(st.alias_of(value_owner), s.column), &column.ty, test);
+                    and_where(&mut sub, t);
+                    col(tables.alias_of(column.owner), self.pk_column(column.owner))
                         .in_subquery(sub)
                 }
             },
@@ -419,18 +451,18 @@ impl<'s> Emitter<'s> {
                 self.next_scope += 1;
                 let a = alias(scope, 0);
                 let mut sub = Query::select();
-                sub.from_as(table.table(), a.clone())
-                    .column((a.clone(), "resourceUuid"));
+                sub.from_as(Ident(table.table()), a.clone())
+                    .column((a.clone(), Ident("resourceUuid")));
                 // NOT IN with a NULL in the list is never true: keep NULLs out.
-                let mut cond = Expr::col((a.clone(), "resourceUuid")).is_not_null();
+                let mut cond = col(a.clone(), "resourceUuid").is_not_null();
                 if let Some(t) = test {
-                    cond = cond.and(self.test(Expr::col((a, "tag")), &FieldType::String, t));
+                    cond = cond.and(self.test(col(a, "tag"), &FieldType::String, t));
                 }
-                where_all(&mut sub, vec![cond]);
-                let pk = Expr::col((
+                and_where(&mut sub, cond);
+                let pk = col(
                     tables.alias_of(resource_root(self.schema, resource)),
                     self.pk_column(resource),
-                ));
+                );
                 if *negated {
                     pk.not_in_subquery(sub)
                 } else {
@@ -606,7 +638,7 @@ impl<'s> Emitter<'s> {
                         .any(|k| k.hops.is_empty() && k.column.field == c.field)
                     {
                         keys.push((
-                            Expr::col((tables.alias_of(c.owner), c.column)),
+                            col(tables.alias_of(c.owner), c.column),
                             false,
                             c.ty.is_textual(),
                             true,
@@ -623,7 +655,7 @@ impl<'s> Emitter<'s> {
                     .any(|k| k.hops.is_empty() && k.column.column == pk)
                 {
                     let owner = resource_root(self.schema, root);
-                    keys.push((Expr::col((tables.alias_of(owner), pk)), false, false, false));
+                    keys.push((col(tables.alias_of(owner), pk), false, false, false));
                 }
             }
         }
@@ -647,7 +679,7 @@ impl<'s> Emitter<'s> {
     /// (`(SELECT z.name FROM ZoneVO z WHERE z.uuid = t0.zoneUuid)`).
     fn sort_expr(&mut self, k: &plan::SortKey, tables: &Tables) -> Expr {
         if k.hops.is_empty() {
-            return Expr::col((tables.alias_of(k.column.owner), k.column.column));
+            return col(tables.alias_of(k.column.owner), k.column.column);
         }
         // Build from the innermost hop outwards.
         let mut outer_tables: Vec<Tables<'s>> = Vec::new();
@@ -662,7 +694,7 @@ impl<'s> Emitter<'s> {
             self.add_tables(&mut sub, t);
             match inner.take() {
                 None => {
-                    sub.column((t.alias_of(k.column.owner), k.column.column));
+                    sub.column((t.alias_of(k.column.owner), Ident(k.column.column)));
                 }
                 Some(s) => {
                     sub.expr(Expr::SubQuery(None, Box::new(s.into())));
@@ -673,12 +705,10 @@ impl<'s> Emitter<'s> {
             } else {
                 outer_tables[i - 1].alias_of(hop.local.0)
             };
-            where_all(
+            and_where(
                 &mut sub,
-                vec![
-                    Expr::col((t.alias_of(hop.remote.0), hop.remote.1))
-                        .equals((parent_alias, hop.local.1)),
-                ],
+                col(t.alias_of(hop.remote.0), hop.remote.1)
+                    .equals((parent_alias, Ident(hop.local.1))),
             );
             inner = Some(sub);
         }
@@ -701,8 +731,13 @@ impl<'s> Emitter<'s> {
 /// each time it is rendered.
 fn where_all(stmt: &mut SelectStatement, cond: Vec<Expr>) {
     for c in cond {
-        stmt.and_or_where(LogicalChainOper::And(c));
+        and_where(stmt, c);
     }
+}
+
+/// Adds `cond` to the WHERE chain of `stmt` (see [`where_all`]).
+fn and_where(stmt: &mut SelectStatement, cond: Expr) {
+    stmt.and_or_where(LogicalChainOper::And(cond));
 }
 
 /// `alias.column`, renamed to the field name only when they differ.
@@ -713,9 +748,9 @@ fn select_column(
     field: &'static str,
 ) {
     if column == field {
-        stmt.column((alias, column));
+        stmt.column((alias, Ident(column)));
     } else {
-        stmt.expr_as(Expr::col((alias, column)), field);
+        stmt.expr_as(col(alias, column), Ident(field));
     }
 }
 

@@ -268,6 +268,27 @@ fn intern(s: &str) -> &'static str {
     leaked
 }
 
+/// True for `[A-Za-z_][A-Za-z0-9_]*`, the only identifiers a schema may hold.
+pub(crate) fn is_plain_identifier(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A key column of a relation or a primary key (already a checked column, or a name that is not
+/// a field at all and so was not checked with the fields).
+fn check_plain(name: &str) -> Result<()> {
+    if is_plain_identifier(name) {
+        Ok(())
+    } else {
+        Err(schema_err(format!(
+            "key column `{name}` is not a plain SQL identifier"
+        )))
+    }
+}
+
 fn schema_err(message: String) -> Error {
     Error::bare(ErrorKind::Schema { message })
 }
@@ -599,7 +620,45 @@ impl Schema {
         schema.index = (0..schema.resources.len())
             .map(|i| schema.build_index(ResourceId(i as u32)))
             .collect();
+        schema.check_identifiers()?;
         Ok(schema)
+    }
+
+    /// Every name the SQL uses as an identifier (tables, columns, field names as output
+    /// aliases) is plain: `[A-Za-z_][A-Za-z0-9_]*`. emit writes schema identifiers between quotes
+    /// as they are, without scanning them for quote characters on every use.
+    fn check_identifiers(&self) -> Result<()> {
+        for r in &self.resources {
+            let check = |what: &str, name: &str| {
+                if is_plain_identifier(name) {
+                    Ok(())
+                } else {
+                    Err(schema_err(format!(
+                        "resource `{}`: {what} `{name}` is not a plain SQL identifier \
+                         (letters, digits and `_`, not starting with a digit)",
+                        r.name
+                    )))
+                }
+            };
+            check("table", r.table)?;
+            for f in &r.fields {
+                check("field", f.name)?;
+                check("column", f.column)?;
+                if let Some(s) = &f.stored_in {
+                    check("stored_in table", s.table)?;
+                    check("stored_in key", s.key)?;
+                    check("stored_in column", s.column)?;
+                }
+            }
+        }
+        for index in &self.index {
+            check_plain(index.pk_column)?;
+            for hop in index.relations.values() {
+                check_plain(hop.local.1)?;
+                check_plain(hop.remote.1)?;
+            }
+        }
+        Ok(())
     }
 
     /// The lookups of `id`, computed by the linear searches they replace.
