@@ -391,7 +391,7 @@ impl<'s> Emitter<'s> {
                         sea_query::JoinType::InnerJoin,
                         Ident(table),
                         a.clone(),
-                        col(a.clone(), pk).equals((fa.clone(), Ident(*fpk))),
+                        col(a.clone(), pk).equals((fa.clone(), Ident(fpk))),
                     );
                 }
             }

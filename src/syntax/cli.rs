@@ -197,7 +197,7 @@ pub(crate) fn parse<'a>(input: &'a str, limits: &Limits) -> Result<Query<'a>, Er
                 )
                 .with_span(span));
             }
-            query.conditions.push(condition::condition(&text, limits)?);
+            query.conditions.push(condition::condition(text, limits)?);
             continue;
         }
         let key_span = text.span(0, key_end);

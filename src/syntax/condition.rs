@@ -43,6 +43,20 @@ pub(crate) fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
+/// The number of `ws` bytes `s` starts with (every `ws` character is one ASCII byte).
+pub(crate) fn leading_space(s: &str) -> usize {
+    s.bytes()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(s.len())
+}
+
+/// `s` without its trailing `ws`, as a length.
+pub(crate) fn without_trailing_space(s: &str) -> usize {
+    s.bytes()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .map_or(0, |i| i + 1)
+}
+
 /// grammar: `op-start`, the characters that can begin an operator token.
 pub(crate) fn is_op_start(c: char) -> bool {
     matches!(c, '=' | '!' | '?' | '~' | '<' | '>')
@@ -240,21 +254,24 @@ pub(crate) fn path<'a>(t: &Text<'a>, start: usize, end: usize) -> Result<Path<'a
 /// [`ErrorKind::SyntaxInvalidPath`] on a malformed path, [`ErrorKind::SyntaxNoOperator`] when no operator
 /// follows it (span: the condition) or text follows a null test (span: that text), and
 /// [`ErrorKind::LimitExceeded`] ([`Limit::ValueLength`]) on a value longer than the limit.
-pub(crate) fn condition<'a>(t: &Text<'a>, limits: &Limits) -> Result<Condition<'a>, Error> {
+pub(crate) fn condition<'a>(t: Text<'a>, limits: &Limits) -> Result<Condition<'a>, Error> {
     let mut segments = Vec::with_capacity(2);
-    let p = parts(t, limits, |a, b| {
+    let p = parts(&t, limits, |a, b| {
         segments.push(Spanned::new(t.slice(a, b), t.span(a, b)));
     })?;
+    let path = Path {
+        segments,
+        span: t.span(p.start, p.path_end),
+    };
+    let op = Spanned::new(p.op, t.span(p.op_start, p.op_end));
+    let span = t.span(p.start, p.end);
+    // The value runs to the end of the text (`parts`), so it can take over the decoded buffer.
+    let value = p.has_value.then(|| t.span(p.op_end, p.end));
     Ok(Condition {
-        path: Path {
-            segments,
-            span: t.span(p.start, p.path_end),
-        },
-        op: Spanned::new(p.op, t.span(p.op_start, p.op_end)),
-        value: p
-            .has_value
-            .then(|| Spanned::new(t.slice(p.op_end, p.end), t.span(p.op_end, p.end))),
-        span: t.span(p.start, p.end),
+        path,
+        op,
+        value: value.map(|s| Spanned::new(t.into_tail(p.op_end), s)),
+        span,
     })
 }
 
@@ -288,14 +305,14 @@ pub(crate) fn parts(
     mut segment: impl FnMut(usize, usize),
 ) -> Result<Parts, Error> {
     let s = t.as_str();
-    let start = s.len() - s.trim_start_matches(is_space).len();
+    let start = leading_space(s);
     let mut segments = 0;
     let path_end = walk_path(t, s, start, Mode::Condition, |a, b| {
         segments += 1;
         segment(a, b);
     })?;
     let after = s.get(path_end..).unwrap_or("");
-    let gap = after.len() - after.trim_start_matches(is_space).len();
+    let gap = leading_space(after);
     let op_start = path_end + gap;
     let rest = s.get(op_start..).unwrap_or("");
     let parts = |op, op_end, has_value, end| Parts {
@@ -366,7 +383,7 @@ mod tests {
     }
 
     fn parse(s: &str) -> Result<Condition<'_>, Error> {
-        condition(&Text::verbatim(s, 0, s.len()), &Limits::default())
+        condition(Text::verbatim(s, 0, s.len()), &Limits::default())
     }
 
     /// (dotted path, op, value)
@@ -613,9 +630,9 @@ mod tests {
             ..Limits::default()
         };
         let ok = "a=abc";
-        assert!(condition(&Text::verbatim(ok, 0, ok.len()), &limits).is_ok());
+        assert!(condition(Text::verbatim(ok, 0, ok.len()), &limits).is_ok());
         let long = "a=abcd";
-        let e = condition(&Text::verbatim(long, 0, long.len()), &limits).unwrap_err();
+        let e = condition(Text::verbatim(long, 0, long.len()), &limits).unwrap_err();
         assert_eq!(
             e.kind(),
             &ErrorKind::LimitExceeded {

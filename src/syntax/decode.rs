@@ -117,6 +117,19 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The decoded bytes from `start` to the end, consuming the text: a decoded (owned) text gives
+    /// up its buffer rather than being copied.
+    pub(crate) fn into_tail(self, start: usize) -> Cow<'a, str> {
+        match self.text {
+            Cow::Borrowed(text) => Cow::Borrowed(text.get(start..).unwrap_or("")),
+            Cow::Owned(mut text) if text.is_char_boundary(start) => {
+                text.drain(..start);
+                Cow::Owned(text)
+            }
+            Cow::Owned(_) => Cow::Borrowed(""),
+        }
+    }
+
     /// An error of `kind` about the decoded bytes `start..end`.
     pub(crate) fn error(&self, kind: ErrorKind, start: usize, end: usize) -> Error {
         Error::new(kind, self.input).with_span(self.span(start, end))

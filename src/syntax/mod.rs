@@ -124,7 +124,7 @@ pub fn parse_json<'a>(input: &'a str, limits: &Limits) -> Result<Query<'a>, Erro
 /// input and value lengths.
 pub fn split_condition<'a>(text: &'a str, limits: &Limits) -> Result<Condition<'a>, Error> {
     check_length(text, limits)?;
-    condition::condition(&decode::Text::verbatim(text, 0, text.len()), limits)
+    condition::condition(decode::Text::verbatim(text, 0, text.len()), limits)
 }
 
 /// Refuses input longer than `limits.max_input_length` before any other work. The error keeps only that

@@ -11,9 +11,9 @@ use crate::suggest;
 /// zstack-semantics.md §1.1).
 fn trimmed(t: &Text<'_>, start: usize, end: usize) -> (usize, usize) {
     let s = t.as_str().get(start..end).unwrap_or("");
-    let lead = s.len() - s.trim_start_matches(condition::is_space).len();
-    let body = s.trim_matches(condition::is_space).len();
-    (start + lead, start + lead + body)
+    let lead = condition::leading_space(s);
+    let end = condition::without_trailing_space(s).max(lead);
+    (start + lead, start + end)
 }
 
 /// Where a parameter's value sits, for its errors.

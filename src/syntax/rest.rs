@@ -35,8 +35,8 @@ const KNOWN: [&str; 8] = [
 /// Surrounding blanks are trimmed: a URL cannot hold a raw blank, so one there is never part of a value.
 pub(crate) fn parse<'a>(input: &'a str, limits: &Limits) -> Result<Query<'a>, Error> {
     super::check_length(input, limits)?;
-    let start = input.len() - input.trim_start_matches(is_space).len();
-    let end = input.trim_end_matches(is_space).len().max(start);
+    let start = condition::leading_space(input);
+    let end = condition::without_trailing_space(input).max(start);
     let mut query = Query::empty(Form::Rest);
     let (resource, qs) = split_prefix(input, start, end);
     query.resource = resource.map(|(name, span)| Spanned::new(Cow::Borrowed(name), span));
@@ -93,24 +93,6 @@ fn rest_prefix(i: &str) -> Res<'_, ()> {
     Ok((i, ()))
 }
 
-/// grammar: `pair` = `key ("=" value)?`, split on the first raw `=`; `&` is never part of either.
-fn pair(i: &str) -> Res<'_, (&str, Option<&str>)> {
-    // `&` and `=` are ASCII, so their positions are character boundaries.
-    let k = i
-        .bytes()
-        .position(|b| b == b'&' || b == b'=')
-        .unwrap_or(i.len());
-    let (key, rest) = i.split_at(k);
-    match rest.strip_prefix('=') {
-        Some(v) => {
-            let e = v.bytes().position(|b| b == b'&').unwrap_or(v.len());
-            let (value, rest) = v.split_at(e);
-            Ok((rest, (key, Some(value))))
-        }
-        None => Ok((rest, (key, None))),
-    }
-}
-
 /// grammar: `query-string` = `pair ("&" pair)*`; empty pairs are skipped.
 fn pairs<'a>(
     input: &'a str,
@@ -120,37 +102,90 @@ fn pairs<'a>(
     query: &mut Query<'a>,
 ) -> Result<(), Error> {
     let mut seen = Seen::default();
-    each_pair(input, start, end, |key, value| {
-        one_pair(input, key, value, limits, &mut seen, query)
+    let qs = input.get(start..end).unwrap_or("");
+    split_pairs(qs.as_bytes(), |p| {
+        one_pair(input, p.offset_by(start), limits, &mut seen, query)
     })
 }
 
-/// The non-empty pairs of the query string `start..end` of `input`, as the raw offsets of their key and
-/// value, in order.
-fn each_pair<E>(
-    input: &str,
-    start: usize,
-    end: usize,
-    mut f: impl FnMut((usize, usize), (usize, usize)) -> Result<(), E>,
-) -> Result<(), E> {
-    let qs = input.get(start..end).unwrap_or("");
-    let mut rest = qs;
-    while let Ok((after, (key, value))) = pair(rest) {
-        let ks = start + (qs.len() - rest.len());
-        let ke = ks + key.len();
-        let (vs, ve) = match value {
-            Some(v) => (ke + 1, ke + 1 + v.len()),
-            None => (ke, ke),
-        };
-        if !(key.is_empty() && value.is_none()) {
-            f((ks, ke), (vs, ve))?;
-        }
-        match after.strip_prefix('&') {
-            Some(r) => rest = r,
-            None => break,
+/// One non-empty `pair` of a query string (grammar: `pair` = `key ("=" value)?`, split on the
+/// first raw `=`; `&` is never part of either): byte offsets of its key and value (the value
+/// empty at the key's end when there is no `=`), and whether each holds a `%` or a `+` and so
+/// needs percent-decoding.
+#[derive(Clone, Copy, Debug)]
+struct RawPair {
+    key: (usize, usize),
+    value: (usize, usize),
+    key_escaped: bool,
+    value_escaped: bool,
+}
+
+impl RawPair {
+    /// The same pair with its offsets moved by `base`.
+    fn offset_by(self, base: usize) -> RawPair {
+        RawPair {
+            key: (self.key.0 + base, self.key.1 + base),
+            value: (self.value.0 + base, self.value.1 + base),
+            ..self
         }
     }
-    Ok(())
+}
+
+/// The non-empty pairs of a query string, in order, in one pass over its bytes.
+fn split_pairs<E>(bytes: &[u8], mut pair: impl FnMut(RawPair) -> Result<(), E>) -> Result<(), E> {
+    // Byte classes: 1 needs decoding (`%`, `+`), 2 ends a value (`&`), 4 ends a key (`&`, `=`).
+    // Indexed by a `u8`, so every index is in bounds (and the table is built at compile time).
+    #[allow(clippy::indexing_slicing)]
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'%' as usize] = 1;
+        t[b'+' as usize] = 1;
+        t[b'&' as usize] = 2 | 4;
+        t[b'=' as usize] = 4;
+        t
+    };
+    // Advances `i` to the first byte of class `stop` (or the end); true if a byte of class 1
+    // was passed.
+    let run = |i: &mut usize, stop: u8| {
+        let mut seen = 0;
+        while let Some(&b) = bytes.get(*i) {
+            #[allow(clippy::indexing_slicing)] // a u8 indexes a 256-entry table
+            let c = CLASS[b as usize];
+            if c & stop != 0 {
+                break;
+            }
+            seen |= c;
+            *i += 1;
+        }
+        seen & 1 != 0
+    };
+    let mut i = 0;
+    loop {
+        let ks = i;
+        let key_escaped = run(&mut i, 4);
+        let ke = i;
+        let (vs, ve, value_escaped, has_value) = if bytes.get(i) == Some(&b'=') {
+            i += 1;
+            let vs = i;
+            let escaped = run(&mut i, 2);
+            (vs, i, escaped, true)
+        } else {
+            (ke, ke, false, false)
+        };
+        if ke > ks || has_value {
+            pair(RawPair {
+                key: (ks, ke),
+                value: (vs, ve),
+                key_escaped,
+                value_escaped,
+            })?;
+        }
+        if bytes.get(i) == Some(&b'&') {
+            i += 1;
+        } else {
+            return Ok(());
+        }
+    }
 }
 
 /// One piece of a REST query, as [`scan`] reports it: together, the pieces determine the parsed
@@ -193,8 +228,8 @@ pub(crate) fn scan<'a>(
     if input.len() > limits.max_input_length || super::detect(input) != Form::Rest {
         return None;
     }
-    let start = input.len() - input.trim_start_matches(is_space).len();
-    let end = input.trim_end_matches(is_space).len().max(start);
+    let start = condition::leading_space(input);
+    let end = condition::without_trailing_space(input).max(start);
     let (resource, qs) = split_prefix(input, start, end);
     if let Some((name, _)) = resource {
         piece(Piece::Resource(name));
@@ -202,11 +237,8 @@ pub(crate) fn scan<'a>(
     let Some(qs) = qs else {
         return Some(());
     };
-    // The pairs as `each_pair` splits them, in one pass that also notes which pieces hold a `%`
-    // or a `+` and so need decoding.
     let text = input.get(qs..end).unwrap_or("");
-    let bytes = text.as_bytes();
-    let decode = |from: usize, to: usize, escaped: bool| -> Option<Cow<'a, str>> {
+    let decode = |(from, to): (usize, usize), escaped: bool| -> Option<Cow<'a, str>> {
         let raw = text.get(from..to)?;
         if escaped {
             decode_escaped(raw).map(Cow::Owned)
@@ -214,89 +246,58 @@ pub(crate) fn scan<'a>(
             Some(Cow::Borrowed(raw))
         }
     };
-    // Byte classes: 1 needs decoding (`%`, `+`), 2 ends a value (`&`), 4 ends a key (`&`, `=`).
-    // Indexed by a `u8`, so every index is in bounds (and the table is built at compile time).
-    #[allow(clippy::indexing_slicing)]
-    const CLASS: [u8; 256] = {
-        let mut t = [0u8; 256];
-        t[b'%' as usize] = 1;
-        t[b'+' as usize] = 1;
-        t[b'&' as usize] = 2 | 4;
-        t[b'=' as usize] = 4;
-        t
-    };
-    // Advances `i` to the first byte of class `stop` (or the end); true if a byte of class 1
-    // was passed.
-    let run = |i: &mut usize, stop: u8| {
-        let mut seen = 0;
-        while let Some(&b) = bytes.get(*i) {
-            #[allow(clippy::indexing_slicing)] // a u8 indexes a 256-entry table
-            let c = CLASS[b as usize];
-            if c & stop != 0 {
-                break;
+    split_pairs(text.as_bytes(), |p| {
+        let key = decode(p.key, p.key_escaped).ok_or(())?;
+        let value = Text::unmapped(
+            input,
+            decode(p.value, p.value_escaped).ok_or(())?,
+            qs + p.value.0,
+        );
+        let uint = || {
+            let v = value.as_str().trim_matches(is_space);
+            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
             }
-            seen |= c;
-            *i += 1;
-        }
-        seen & 1 != 0
-    };
-    let mut i = 0;
-    loop {
-        let ks = i;
-        let key_escaped = run(&mut i, 4);
-        let ke = i;
-        let (vs, ve, value_escaped, has_value) = if bytes.get(i) == Some(&b'=') {
-            i += 1;
-            let vs = i;
-            let escaped = run(&mut i, 2);
-            (vs, i, escaped, true)
-        } else {
-            (ke, ke, false, false)
+            v.parse::<u64>().ok()
         };
-        if ke > ks || has_value {
-            let key = decode(ks, ke, key_escaped)?;
-            let value = Text::unmapped(input, decode(vs, ve, value_escaped)?, qs + vs);
-            let uint = || {
-                let v = value.as_str().trim_matches(is_space);
-                if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                v.parse::<u64>().ok()
-            };
-            match key.as_ref() {
-                "q" => {
-                    let parts = condition::parts(&value, limits, |_, _| {}).ok()?;
-                    piece(Piece::Condition {
-                        text: value.into_cow(),
-                        parts,
-                    });
-                }
-                "limit" => piece(Piece::Limit(uint()?)),
-                "start" => piece(Piece::Start(uint()?)),
-                other => piece(Piece::Other {
-                    key: other,
-                    value: value.as_str(),
-                }),
+        match key.as_ref() {
+            "q" => {
+                let parts = condition::parts(&value, limits, |_, _| {}).map_err(drop)?;
+                piece(Piece::Condition {
+                    text: value.into_cow(),
+                    parts,
+                });
             }
+            "limit" => piece(Piece::Limit(uint().ok_or(())?)),
+            "start" => piece(Piece::Start(uint().ok_or(())?)),
+            other => piece(Piece::Other {
+                key: other,
+                value: value.as_str(),
+            }),
         }
-        if bytes.get(i) == Some(&b'&') {
-            i += 1;
-        } else {
-            return Some(());
-        }
-    }
+        Ok::<(), ()>(())
+    })
+    .ok()
 }
 
 /// grammar: `rest-param`, one `key=value` pair at raw offsets `key` and `value`.
 fn one_pair<'a>(
     input: &'a str,
-    (ks, ke): (usize, usize),
-    (vs, ve): (usize, usize),
+    pair: RawPair,
     limits: &Limits,
     seen: &mut Seen,
     query: &mut Query<'a>,
 ) -> Result<(), Error> {
-    let key_text = percent_decode(input, ks, ke)?;
+    let ((ks, ke), (_, ve)) = (pair.key, pair.value);
+    // Only a piece holding a `%` or a `+` is decoded; the others borrow as they are.
+    let decode = |(s, e): (usize, usize), escaped: bool| {
+        if escaped {
+            percent_decode(input, s, e)
+        } else {
+            Ok(Text::verbatim(input, s, e))
+        }
+    };
+    let key_text = decode(pair.key, pair.key_escaped)?;
     let key_span = Span::new(ks, ke);
     let (name, which) = match key_text.as_str() {
         "q" => {
@@ -310,12 +311,12 @@ fn one_pair<'a>(
                 )
                 .with_span(Span::new(ks, ve)));
             }
-            let t = percent_decode(input, vs, ve)?;
-            query.conditions.push(condition::condition(&t, limits)?);
+            let t = decode(pair.value, pair.value_escaped)?;
+            query.conditions.push(condition::condition(t, limits)?);
             return Ok(());
         }
         "fields" | "groupBy" => {
-            let t = percent_decode(input, vs, ve)?;
+            let t = decode(pair.value, pair.value_escaped)?;
             let (name, out) = match key_text.as_str() {
                 "fields" => ("fields", &mut query.fields),
                 _ => ("groupBy", &mut query.group_by),
@@ -330,7 +331,7 @@ fn one_pair<'a>(
         other => return Err(unknown(input, other, key_span, (ks, ve))),
     };
     seen.once(which, name, key_span, input)?;
-    let t = percent_decode(input, vs, ve)?;
+    let t = decode(pair.value, pair.value_escaped)?;
     let p = value(&t, name, key_span);
     match which {
         Once::Limit => query.limit = Some(p.uint()?),
@@ -380,7 +381,7 @@ fn unknown(input: &str, name: &str, key: Span, (ps, pe): (usize, usize)) -> Erro
     }
     let pair = input.get(ps..pe).unwrap_or("");
     let t = Text::verbatim(input, ps, pe);
-    if pair.len() <= 100 && condition::condition(&t, &Limits::default()).is_ok() {
+    if pair.len() <= 100 && condition::condition(t, &Limits::default()).is_ok() {
         e.with_hint(format!("to filter, write the condition as `q={pair}`"))
     } else {
         e
