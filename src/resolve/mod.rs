@@ -351,18 +351,26 @@ impl<'s> Resolver<'s> {
             .segments
             .split_last()
             .ok_or_else(|| self.err(ErrorKind::SyntaxInvalidPath, path.span))?;
-        // Work list of (name, span, index of the written segment whose expansion ends here):
-        // aliases push their expansion in front, the last piece inheriting the index.
-        let mut pending: Vec<(&str, Span, Option<usize>)> = hop_segs
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, s)| (s.node.as_ref(), s.span, Some(i)))
-            .collect();
+        // The written segments in order, each preceded by what the aliases met so far expand to:
+        // (name, span, index of the written segment whose expansion ends here). An alias pushes
+        // its expansion on `expanded` (a stack, empty and unallocated unless an alias is met), the
+        // last piece inheriting the index.
+        let mut expanded: Vec<(&str, Span, Option<usize>)> = Vec::new();
+        let mut written_next = 0;
         let mut hops: Vec<(Hop, ResourceId)> = Vec::with_capacity(hop_segs.len());
         let mut cur = from;
         let mut expansions = 0;
-        while let Some((name, span, written)) = pending.pop() {
+        loop {
+            let (name, span, written) = match expanded.pop() {
+                Some(piece) => piece,
+                None => match hop_segs.get(written_next) {
+                    Some(s) => {
+                        written_next += 1;
+                        (s.node.as_ref(), s.span, Some(written_next - 1))
+                    }
+                    None => break,
+                },
+            };
             if hops.len() >= max {
                 return Err(self
                     .err(
@@ -406,7 +414,7 @@ impl<'s> Resolver<'s> {
                     path: alias.path.join("."),
                 });
                 let n = alias.path.len();
-                pending.extend(
+                expanded.extend(
                     alias
                         .path
                         .iter()
