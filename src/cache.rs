@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use hashlink::LruCache;
 
 use crate::ast::{self, Op};
+use crate::emit::ValueForm;
 use crate::emit::{self, Dialect, Sql, Statement};
 use crate::engine::Engine;
 use crate::error::{Result, Span};
@@ -77,6 +78,8 @@ enum Recipe {
         condition: usize,
         item: Option<usize>,
         kind: SlotKind,
+        /// How emit placed it (a LIKE pattern may be bound as a GLOB pattern).
+        form: ValueForm,
     },
     /// `LIMIT`.
     Limit,
@@ -500,11 +503,13 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
                 condition,
                 item: None,
                 kind,
-            } => kind.param(values.condition(*condition)?)?,
+                form,
+            } => form.apply(kind.param(values.condition(*condition)?)?),
             Recipe::Value {
                 condition,
                 item: Some(i),
                 kind,
+                form,
             } => {
                 let text = match &mut items {
                     Some((c, next, it)) if c == condition && next == i => {
@@ -519,7 +524,7 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
                         t
                     }
                 };
-                kind.param(text)?
+                form.apply(kind.param(text)?)
             }
             Recipe::Limit => {
                 let limit = values.limit.unwrap_or(DEFAULT_LIMIT.min(limits.max_limit));
@@ -593,13 +598,14 @@ fn entry(
     where_order(&plan.root, &mut order);
     // Emit says which plan value each placeholder binds (a value may be bound twice).
     let mut recipes = Vec::with_capacity(sql.where_origins.len() + 2);
-    for k in &sql.where_origins {
-        let origin = order.get(*k as usize)?;
+    for &(k, form) in &sql.where_origins {
+        let origin = order.get(k as usize)?;
         let s = by_origin.get(origin)?;
         recipes.push(Recipe::Value {
             condition: s.condition,
             item: s.item,
             kind: s.kind.clone(),
+            form,
         });
     }
     let where_len = recipes.len();

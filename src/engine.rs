@@ -69,6 +69,16 @@ impl EngineBuilder {
         self
     }
 
+    /// Makes text comparison exact (design.md "String comparison": "an engine option makes all
+    /// of them case-sensitive"): `=`, `!=`, `?=`, ranges, `~=`, sorting and grouping compare the
+    /// bytes instead of ignoring ASCII case. Enum values are still recognised in any case and
+    /// bound in their canonical spelling. SQLite gets `COLLATE BINARY` (and GLOB for `~=`), MySQL
+    /// binary comparisons, PostgreSQL plain ones on its `COLLATE "C"` columns (docs/dialects.md).
+    pub fn case_sensitive(&mut self, yes: bool) -> &mut EngineBuilder {
+        self.options.case_sensitive = yes;
+        self
+    }
+
     /// Builds the engine.
     ///
     /// # Errors
@@ -221,7 +231,7 @@ impl Engine {
     /// # Errors
     /// A database error.
     pub fn create_tables(&self, conn: &Connection) -> Result<()> {
-        exec::create_tables(conn, &self.schema)
+        exec::create_tables_for(conn, &self.schema, self.options.case_sensitive)
     }
 
     /// Fills a SQLite connection with the deterministic demo cloud.
@@ -233,6 +243,8 @@ impl Engine {
         conn: &mut Connection,
         size: exec::demo::DemoSize,
     ) -> Result<Vec<(&'static str, usize)>> {
+        // The tables as this engine compares text (the demo's own creation is then a no-op).
+        self.create_tables(conn)?;
         exec::demo::generate(conn, &self.schema, size)
     }
 }

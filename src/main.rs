@@ -43,6 +43,7 @@ A query is a REST query string (`vm-instances?q=name=vm1&limit=10`), a zstack-cl
 `serve` answers ZStack's GET /zstack/v1/<rest-path>?q=... and serves the playground at /
 (built with `--features server`), from SQLite or from MySQL/MariaDB or PostgreSQL given a URL
 (`--schema-name`: the MySQL database or PostgreSQL schema holding the tables).
+`--case-sensitive` (any command) compares text exactly instead of ignoring ASCII case.
 `demo --db mysql://…|postgres://…` loads the demo cloud there (features `mysql`, `postgres`;
 the schema's tables are dropped and recreated, other tables are left alone).";
 
@@ -74,6 +75,8 @@ struct Args {
     db: Option<PathBuf>,
     demo_size: Option<usize>,
     cycles: bool,
+    /// `--case-sensitive`: text compares exactly.
+    case_sensitive: bool,
     graph: bool,
     all: bool,
     cache: Option<usize>,
@@ -116,6 +119,7 @@ fn parse_args(raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
                 )
             }
             "--cycles" => a.cycles = true,
+            "--case-sensitive" => a.case_sensitive = true,
             "--all" => a.all = true,
             "--cache" => {
                 a.cache = Some(
@@ -205,11 +209,13 @@ fn query_arg(args: &Args) -> anyhow::Result<&str> {
 
 fn run() -> anyhow::Result<ExitCode> {
     let args = parse_args(std::env::args().skip(1))?;
-    // `--cache N` sizes the statement-shape cache (0 turns it off, for comparison).
-    let engine = match args.cache {
-        Some(n) => Engine::builder().shape_cache(n).build()?,
-        None => Engine::zstack()?,
-    };
+    // `--cache N` sizes the statement-shape cache (0 turns it off, for comparison);
+    // `--case-sensitive` compares text exactly (design.md "String comparison").
+    let mut builder = Engine::builder();
+    if let Some(n) = args.cache {
+        builder.shape_cache(n);
+    }
+    let engine = builder.case_sensitive(args.case_sensitive).build()?;
     let out = std::io::stdout();
     let mut out = out.lock();
     let cmd = args

@@ -283,6 +283,9 @@ pub struct Query {
     pub start: u64,
     /// Also return the total of matching rows (`replyWithCount`).
     pub reply_with_count: bool,
+    /// Text compares exactly, by bytes (the engine's case-sensitive option), rather than ignoring
+    /// ASCII case (design.md "String comparison").
+    pub case_sensitive: bool,
     /// What the resolver decided.
     pub notes: Vec<Note>,
 }

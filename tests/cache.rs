@@ -571,3 +571,27 @@ fn the_property_test_reaches_the_hit_path() {
     let stats = e.cache_stats();
     assert_eq!((stats.hits, stats.misses), (3, 6), "{stats:?}");
 }
+
+#[test]
+fn the_case_sensitive_option_caches_its_glob_patterns() {
+    // On SQLite the option binds a LIKE pattern as a GLOB pattern: a hit must translate the new
+    // value the same way, and the shape must be cacheable (its own values re-bind exactly).
+    let build = |cache: usize| {
+        Engine::builder()
+            .case_sensitive(true)
+            .shape_cache(cache)
+            .build()
+            .expect("the embedded schema loads")
+    };
+    let (cached, cold) = (build(64), build(0));
+    for dialect in Dialect::ALL {
+        for v in ["Web%25", "a*b%25", "x%3F_%5B%25", "my\\_vm", "%25\\%25%25"] {
+            let text = format!("vm-instances?q=name~={v}&q=name!~=z%25&q=name=A&limit=3");
+            let got = outcome(cached.compile(None, &text, dialect));
+            let want = outcome(cold.compile(None, &text, dialect));
+            assert_eq!(got, want, "{text} ({dialect})");
+        }
+    }
+    let s = cached.cache_stats();
+    assert_eq!((s.hits, s.misses, s.uncacheable), (12, 3, 0), "{s:?}");
+}

@@ -6,7 +6,7 @@
 //! diff before committing it.
 
 use serde::{Deserialize, Serialize};
-use zstack_query::{Dialect, Reply};
+use zstack_query::{Dialect, Engine, Reply};
 
 use crate::support::{engine, with_demo};
 
@@ -23,6 +23,9 @@ struct Case {
     /// The resource when the query does not name it.
     #[serde(skip_serializing_if = "Option::is_none")]
     resource: Option<String>,
+    /// Compiled by an engine with the case-sensitive option.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    case_sensitive: bool,
     /// The query text.
     query: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,12 +96,28 @@ fn summarize(reply: &Reply) -> Rows {
     }
 }
 
+/// The engine with the case-sensitive option.
+fn case_sensitive_engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| {
+        Engine::builder()
+            .case_sensitive(true)
+            .build()
+            .expect("the embedded schema loads")
+    })
+}
+
 fn actual(case: &Case) -> Case {
-    let e = engine();
+    let e = if case.case_sensitive {
+        case_sensitive_engine()
+    } else {
+        engine()
+    };
     let resource = case.resource.as_deref();
     let mut out = Case {
         name: case.name.clone(),
         resource: case.resource.clone(),
+        case_sensitive: case.case_sensitive,
         query: case.query.clone(),
         sqlite: None,
         mysql: None,

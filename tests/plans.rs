@@ -16,13 +16,28 @@ use crate::support::engine;
 /// The demo database of these tests (built once).
 fn demo() -> &'static Mutex<Connection> {
     static DB: OnceLock<Mutex<Connection>> = OnceLock::new();
+    DB.get_or_init(|| demo_of(engine()))
+}
+
+/// The engine with the case-sensitive option, and its demo database (BINARY text columns).
+fn case_sensitive() -> &'static (Engine, Mutex<Connection>) {
+    static DB: OnceLock<(Engine, Mutex<Connection>)> = OnceLock::new();
     DB.get_or_init(|| {
-        let mut conn = Connection::open_in_memory().expect("in-memory SQLite opens");
-        engine()
-            .generate_demo(&mut conn, DemoSize { vms: 5_000 })
-            .expect("demo generates");
-        Mutex::new(conn)
+        let e = Engine::builder()
+            .case_sensitive(true)
+            .build()
+            .expect("the embedded schema loads");
+        let conn = demo_of(&e);
+        (e, conn)
     })
+}
+
+fn demo_of(engine: &Engine) -> Mutex<Connection> {
+    let mut conn = Connection::open_in_memory().expect("in-memory SQLite opens");
+    engine
+        .generate_demo(&mut conn, DemoSize { vms: 5_000 })
+        .expect("demo generates");
+    Mutex::new(conn)
 }
 
 fn bind(p: &Param) -> rusqlite::types::Value {
@@ -37,10 +52,14 @@ fn bind(p: &Param) -> rusqlite::types::Value {
 
 /// The `EXPLAIN QUERY PLAN` lines of the main statement of `query`, parameters bound.
 fn plan(engine: &Engine, query: &str) -> Vec<String> {
+    plan_on(engine, demo(), query)
+}
+
+fn plan_on(engine: &Engine, db: &Mutex<Connection>, query: &str) -> Vec<String> {
     let sql = engine
         .compile(None, query, Dialect::Sqlite)
         .unwrap_or_else(|e| panic!("{query}\n{e}"));
-    let conn = demo().lock().unwrap_or_else(|p| p.into_inner());
+    let conn = db.lock().unwrap_or_else(|p| p.into_inner());
     let mut stmt = conn
         .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.main.text))
         .expect("prepares");
@@ -54,7 +73,10 @@ fn plan(engine: &Engine, query: &str) -> Vec<String> {
 
 /// Asserts that `query`'s plan scans no table and holds each of `wanted`.
 fn searches(query: &str, wanted: &[&str]) {
-    let lines = plan(engine(), query);
+    check_searches(plan(engine(), query), query, wanted);
+}
+
+fn check_searches(lines: Vec<String>, query: &str, wanted: &[&str]) {
     let text = lines.join("\n");
     for l in &lines {
         assert!(
@@ -179,4 +201,35 @@ fn counting_searches_too() {
         "vm-instances?q=vmNics.ip=10.0.0.5&count=true",
         &["USING INDEX idx_VmNicVO_ip (ip=?)"],
     );
+}
+
+#[test]
+fn case_sensitive_comparisons_search_their_binary_indexes() {
+    // The case-sensitive option's DDL declares text columns BINARY, so `COLLATE BINARY`
+    // comparisons and GLOB prefixes are index searches too.
+    let (e, db) = case_sensitive();
+    for (query, wanted) in [
+        (
+            "vm-instances?q=name=web-17",
+            "SEARCH t0 USING INDEX idx_VmInstanceVO_name (name=?)",
+        ),
+        (
+            "vm-instances?q=name?=web-17,web-18",
+            "SEARCH t0 USING INDEX idx_VmInstanceVO_name (name=?)",
+        ),
+        (
+            "vm-instances?q=name~=web-1%25",
+            "SEARCH t0 USING INDEX idx_VmInstanceVO_name (name>? AND name<?)",
+        ),
+        (
+            "vm-instances?q=vmNics.l3Network.name=pub-1&limit=20",
+            "USING INDEX idx_L3NetworkVO_name (name=?)",
+        ),
+        (
+            "vm-instances?q=__systemTag__~=ha::%25&q=zone.name=z1",
+            "USING INDEX idx_ZoneVO_name (name=?)",
+        ),
+    ] {
+        check_searches(plan_on(e, db, query), query, &[wanted]);
+    }
 }

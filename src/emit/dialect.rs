@@ -34,6 +34,48 @@ pub enum CaseFold {
     /// bytes like SQLite's NOCASE (a `_ci` collation sorts by uppercase weights, so `_` would come
     /// after the letters).
     CollationAndBinaryLower,
+    /// The engine's case-sensitive option on SQLite: the column side of a text comparison, sort or
+    /// group gets `COLLATE BINARY` (the engine's DDL then declares text columns BINARY, so indexes
+    /// still apply; on a database with NOCASE columns the result stays exact). `LIKE` becomes
+    /// `GLOB` with the pattern translated (SQLite's `LIKE` ignores ASCII case whatever the
+    /// collation).
+    BinaryCollation,
+    /// The case-sensitive option on MySQL / MariaDB: as [`CaseFold::CollationAndBinaryLower`]
+    /// without the `LOWER()`: `col = ? AND CAST(col AS BINARY) = CAST(? AS BINARY)`; `LIKE`
+    /// compares under `utf8mb4_bin`.
+    CollationAndBinary,
+    /// The case-sensitive option on PostgreSQL: the engine's `COLLATE "C"` columns already compare
+    /// and order by bytes, and `LIKE` is case-sensitive: plain SQL.
+    Plain,
+}
+
+impl CaseFold {
+    /// The comparison and sort key of a text column under this folding, as a template whose
+    /// placeholder is the column (`None`: the column itself).
+    pub fn key_template(self) -> Option<&'static str> {
+        match self {
+            CaseFold::Collation | CaseFold::Plain => None,
+            CaseFold::LowerBothSides => Some("LOWER($1)"),
+            CaseFold::CollationAndBinaryLower => Some("CAST(LOWER(?) AS BINARY)"),
+            CaseFold::BinaryCollation => Some("? COLLATE BINARY"),
+            CaseFold::CollationAndBinary => Some("CAST(? AS BINARY)"),
+        }
+    }
+
+    /// True when a plain comparison of the column with a value already has the intended meaning
+    /// (the column's collation folds, or nothing is folded), so no key is built.
+    pub fn compares_plainly(self) -> bool {
+        matches!(self, CaseFold::Collation | CaseFold::Plain)
+    }
+
+    /// True when `col = ?` (through the column's `_ci` index) finds the candidates and a binary
+    /// key comparison decides (MySQL / MariaDB).
+    pub fn candidates_then_exact(self) -> bool {
+        matches!(
+            self,
+            CaseFold::CollationAndBinaryLower | CaseFold::CollationAndBinary
+        )
+    }
 }
 
 impl Dialect {
@@ -59,23 +101,28 @@ impl Dialect {
         }
     }
 
-    /// How string comparison ignores case here.
+    /// How string comparison ignores case here (the engine's default).
     pub fn case_fold(self) -> CaseFold {
-        match self {
-            Dialect::Sqlite => CaseFold::Collation,
-            Dialect::Mysql => CaseFold::CollationAndBinaryLower,
-            Dialect::Postgres => CaseFold::LowerBothSides,
+        self.text_comparison(false)
+    }
+
+    /// How text compares here: ignoring ASCII case (the default, design.md "String comparison"),
+    /// or exactly, by bytes (the engine's case-sensitive option).
+    pub fn text_comparison(self, case_sensitive: bool) -> CaseFold {
+        match (self, case_sensitive) {
+            (Dialect::Sqlite, false) => CaseFold::Collation,
+            (Dialect::Mysql, false) => CaseFold::CollationAndBinaryLower,
+            (Dialect::Postgres, false) => CaseFold::LowerBothSides,
+            (Dialect::Sqlite, true) => CaseFold::BinaryCollation,
+            (Dialect::Mysql, true) => CaseFold::CollationAndBinary,
+            (Dialect::Postgres, true) => CaseFold::Plain,
         }
     }
 
     /// The case-folded comparison and sort key of a text expression, as a template whose
     /// placeholder is the expression (`None`: the expression itself, its collation folds).
     pub fn fold_key(self) -> Option<&'static str> {
-        match self.case_fold() {
-            CaseFold::Collation => None,
-            CaseFold::LowerBothSides => Some("LOWER($1)"),
-            CaseFold::CollationAndBinaryLower => Some("CAST(LOWER(?) AS BINARY)"),
-        }
+        self.case_fold().key_template()
     }
 
     /// The value shown for a text group of `groupBy` (a group holds spellings that differ in case):

@@ -68,7 +68,50 @@ pub struct Sql {
     /// of the plan's tests in scope order: predicates, then sub-scopes; IN items one by one). A
     /// dialect may bind one value twice (MySQL's exact text comparison); the statement-shape cache
     /// re-binds new values through this map.
-    pub(crate) where_origins: Vec<u32>,
+    pub(crate) where_origins: Vec<(u32, ValueForm)>,
+}
+
+/// How a plan value becomes the parameter of a placeholder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ValueForm {
+    /// As the plan holds it.
+    AsIs,
+    /// A LIKE pattern rewritten as a GLOB pattern ([`glob_pattern`]).
+    Glob,
+}
+
+impl ValueForm {
+    /// The parameter for this placeholder, from the plan value `p`.
+    pub(crate) fn apply(self, p: Param) -> Param {
+        match (self, p) {
+            (ValueForm::Glob, Param::Text(pattern)) => Param::Text(glob_pattern(&pattern)),
+            (_, p) => p,
+        }
+    }
+}
+
+/// The GLOB pattern matching what the LIKE `pattern` (with `\` escapes) matches, case-sensitively:
+/// `%` → `*`, `_` → `?`, an escaped character literal, and GLOB's own `*`, `?` and `[` written
+/// as one-character classes (`[*]`).
+pub(crate) fn glob_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars();
+    let literal = |out: &mut String, c: char| match c {
+        '*' => out.push_str("[*]"),
+        '?' => out.push_str("[?]"),
+        '[' => out.push_str("[[]"),
+        c => out.push(c),
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            // The resolver makes a trailing lone `\` an escaped one, so one always follows.
+            '\\' => literal(&mut out, chars.next().unwrap_or('\\')),
+            c => literal(&mut out, c),
+        }
+    }
+    out
 }
 
 /// The text capacity a statement starts with: the reference query's SQLite text is ~330 bytes, so
@@ -224,6 +267,7 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
     let mut e = Emitter {
         schema,
         dialect,
+        fold: dialect.text_comparison(plan.case_sensitive),
         next_scope: 0,
         ordinal: Cell::new(0),
         origins: RefCell::new(Vec::new()),
@@ -336,12 +380,14 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
 struct Emitter<'s> {
     schema: &'s Schema,
     dialect: Dialect,
+    /// How text compares (the dialect's case folding, or exact under the case-sensitive option).
+    fold: CaseFold,
     /// The next scope number (for aliases).
     next_scope: usize,
     /// The next plan value's ordinal (see [`Sql::where_origins`]).
     ordinal: Cell<u32>,
-    /// The plan value behind each WHERE placeholder so far.
-    origins: RefCell<Vec<u32>>,
+    /// The plan value behind each WHERE placeholder so far, and its form.
+    origins: RefCell<Vec<(u32, ValueForm)>>,
 }
 
 impl<'s> Emitter<'s> {
@@ -472,24 +518,25 @@ impl<'s> Emitter<'s> {
         }
     }
 
-    /// The dialect's case-folded key of a text expression (design.md "String comparison").
+    /// The comparison and sort key of a text expression (design.md "String comparison"): folded
+    /// by the dialect, or its exact bytes under the case-sensitive option.
     fn key(&self, e: Expr) -> Expr {
-        match self.dialect.case_fold() {
-            CaseFold::Collation => e,
+        match self.fold {
+            CaseFold::Collation | CaseFold::Plain => e,
             // The same `LOWER(col)` the DDL's expression indexes are built on.
             CaseFold::LowerBothSides => Expr::from(Func::lower(e)),
-            CaseFold::CollationAndBinaryLower => {
-                Expr::cust_with_expr(self.dialect.fold_key().unwrap_or("?"), e)
-            }
+            other => Expr::cust_with_expr(other.key_template().unwrap_or("?"), e),
         }
     }
 
-    /// The folded key of a bound value. On PostgreSQL a parameter has the database's default
+    /// The key of a bound value. On PostgreSQL a parameter has the database's default
     /// collation, under which `lower()` may fold non-ASCII letters too (`C.UTF-8`: `É` → `é`)
     /// while the engine's `COLLATE "C"` columns fold ASCII only: the parameter gets `C` as well.
+    /// Under SQLite's `COLLATE BINARY` the column's collation decides: the value stays plain.
     fn value_key(&self, v: Expr) -> Expr {
-        match self.dialect.case_fold() {
+        match self.fold {
             CaseFold::LowerBothSides => Expr::cust_with_expr("LOWER($1 COLLATE \"C\")", v),
+            CaseFold::BinaryCollation => v,
             _ => self.key(v),
         }
     }
@@ -512,19 +559,32 @@ impl<'s> Emitter<'s> {
         };
         self.ordinal.set(first + values);
         let made = Cell::new(0u32);
-        let expr = self.test_expr(col, ty, test, &made);
+        let glob = Cell::new(false);
+        let expr = self.test_expr(col, ty, test, &made, &glob);
+        let form = if glob.get() {
+            ValueForm::Glob
+        } else {
+            ValueForm::AsIs
+        };
         if values > 0 {
             let mut origins = self.origins.borrow_mut();
             for i in 0..made.get() {
-                origins.push(first + i % values);
+                origins.push((first + i % values, form));
             }
         }
         expr
     }
 
     /// [`Emitter::test`]'s expression; `made` counts the value placeholders it creates.
-    fn test_expr(&self, col: Expr, ty: &FieldType, test: &Test, made: &Cell<u32>) -> Expr {
-        let fold = self.dialect.case_fold();
+    fn test_expr(
+        &self,
+        col: Expr,
+        ty: &FieldType,
+        test: &Test,
+        made: &Cell<u32>,
+        glob: &Cell<bool>,
+    ) -> Expr {
+        let fold = self.fold;
         let val = |p: &Param| -> Expr {
             made.set(made.get() + 1);
             let v = Expr::val(value_of(p));
@@ -551,11 +611,11 @@ impl<'s> Emitter<'s> {
                     Cmp::Eq | Cmp::Ne => string,
                     _ => ty.is_textual(),
                 };
-                if !folds || fold == CaseFold::Collation {
+                if !folds || fold.compares_plainly() {
                     return cmp(col, *c, val(p));
                 }
                 let exact = cmp(self.key(col.clone()), *c, self.value_key(val(p)));
-                if *c == Cmp::Eq && fold == CaseFold::CollationAndBinaryLower {
+                if *c == Cmp::Eq && fold.candidates_then_exact() {
                     // The `_ci` collation's `=` finds the candidates through the index.
                     col.eq(val(p)).and(exact)
                 } else {
@@ -563,7 +623,7 @@ impl<'s> Emitter<'s> {
                 }
             }
             Test::In { negated, values } => {
-                if !string || fold == CaseFold::Collation {
+                if !string || fold.compares_plainly() {
                     let items: Vec<Expr> = values.iter().map(val).collect();
                     return if *negated {
                         col.is_not_in(items)
@@ -577,7 +637,7 @@ impl<'s> Emitter<'s> {
                 } else {
                     self.key(col.clone()).is_in(keys)
                 };
-                if !*negated && fold == CaseFold::CollationAndBinaryLower {
+                if !*negated && fold.candidates_then_exact() {
                     col.is_in(values.iter().map(val).collect::<Vec<_>>())
                         .and(exact)
                 } else {
@@ -589,6 +649,16 @@ impl<'s> Emitter<'s> {
                     (true, Some(t)) => Expr::cust_with_expr(t, col),
                     _ => col,
                 };
+                if ty.is_textual() && fold == CaseFold::BinaryCollation {
+                    // SQLite's LIKE ignores ASCII case under any collation: GLOB, with the
+                    // pattern translated (`glob_pattern`), compares exactly and still uses a
+                    // BINARY index for a fixed prefix.
+                    made.set(made.get() + 1);
+                    glob.set(true);
+                    let pattern = Expr::val(glob_pattern(pattern));
+                    let op = BinOper::Custom(if *negated { "NOT GLOB" } else { "GLOB" });
+                    return target.binary(op, pattern);
+                }
                 let op = if *negated {
                     BinOper::NotLike
                 } else {
@@ -600,13 +670,17 @@ impl<'s> Emitter<'s> {
                 };
                 // Built by hand: sea-query 1.0.2 puts ILIKE's `pattern ESCAPE c` in parentheses,
                 // which PostgreSQL rejects, and cannot spell MySQL's escape as CHAR(92).
-                let (target, pattern) = if ty.is_textual() && fold == CaseFold::LowerBothSides {
-                    (
+                let (target, pattern) = match fold {
+                    CaseFold::LowerBothSides if ty.is_textual() => (
                         Expr::from(Func::lower(target)),
                         self.value_key(Expr::val(pattern.as_str())),
-                    )
-                } else {
-                    (target, Expr::val(pattern.as_str()))
+                    ),
+                    // `LIKE` under the binary collation: no PAD SPACE in LIKE, and no `LOWER()`.
+                    CaseFold::CollationAndBinary if ty.is_textual() => (
+                        target,
+                        Expr::cust_with_expr("? COLLATE utf8mb4_bin", Expr::val(pattern.as_str())),
+                    ),
+                    _ => (target, Expr::val(pattern.as_str())),
                 };
                 made.set(made.get() + 1);
                 target.binary(op, pattern.binary(BinOper::Escape, escape))
@@ -715,7 +789,7 @@ impl<'s> Emitter<'s> {
         let sub = Expr::SubQuery(None, Box::new(inner.expect("at least one hop").into()));
         // A scalar subquery has no column collation in SQLite (it compares with BINARY): give it
         // the column's NOCASE back, so text sorts the same as a root column (found by the oracle).
-        match self.dialect.case_fold() {
+        match self.fold {
             CaseFold::Collation if k.column.ty.is_textual() => {
                 Expr::cust_with_expr("? COLLATE NOCASE", sub)
             }
@@ -783,5 +857,28 @@ fn param_of(v: Value) -> Param {
         Value::Double(Some(f)) => Param::Float(f),
         Value::Bool(Some(b)) => Param::Bool(b),
         other => Param::Text(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_pattern;
+
+    #[test]
+    fn like_patterns_become_glob_patterns() {
+        for (like, glob) in [
+            ("web%", "web*"),
+            ("web-_", "web-?"),
+            ("%a%", "*a*"),
+            (r"my\_vm", "my_vm"),
+            (r"100\%", "100%"),
+            (r"a\\b", r"a\b"),
+            ("a*b?c[d]", "a[*]b[?]c[[]d]"),
+            (r"\*\?\[", "[*][?][[]"),
+            ("é_", "é?"),
+            ("", ""),
+        ] {
+            assert_eq!(glob_pattern(like), glob, "{like}");
+        }
     }
 }

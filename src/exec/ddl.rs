@@ -96,8 +96,16 @@ pub fn tables(schema: &Schema) -> BTreeMap<&'static str, TableDef> {
     out
 }
 
-fn column_type(ty: &FieldType, dialect: Dialect, is_key: bool) -> &'static str {
+fn column_type(
+    ty: &FieldType,
+    dialect: Dialect,
+    is_key: bool,
+    case_sensitive: bool,
+) -> &'static str {
     match (dialect, ty) {
+        // The engine's case-sensitive option compares text `COLLATE BINARY`: indexes must be
+        // BINARY too to serve it.
+        (Dialect::Sqlite, FieldType::String | FieldType::Enum(_)) if case_sensitive => "TEXT",
         (Dialect::Sqlite, FieldType::String | FieldType::Enum(_)) => "TEXT COLLATE NOCASE",
         (Dialect::Sqlite, FieldType::Integer | FieldType::Boolean) => "INTEGER",
         (Dialect::Sqlite, FieldType::Float) => "REAL",
@@ -152,6 +160,17 @@ fn index_name(table: &str, column: &str) -> String {
 
 /// `CREATE TABLE` and `CREATE INDEX` statements for every table of the schema.
 pub fn create_statements(schema: &Schema, dialect: Dialect) -> Vec<String> {
+    create_statements_for(schema, dialect, false)
+}
+
+/// [`create_statements`] for an engine whose text comparison is `case_sensitive` or not: on
+/// SQLite its text columns are then BINARY rather than NOCASE, so the indexes serve its
+/// comparisons (the SQL is exact either way).
+pub fn create_statements_for(
+    schema: &Schema,
+    dialect: Dialect,
+    case_sensitive: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     for (table, def) in tables(schema) {
         let mut cols: Vec<String> = def
@@ -160,7 +179,11 @@ pub fn create_statements(schema: &Schema, dialect: Dialect) -> Vec<String> {
             .map(|(c, ty)| {
                 let is_key =
                     *c == def.primary_key || (def.indexes.contains(c) && !long_text(table, c));
-                let mut s = format!("{} {}", quote(dialect, c), column_type(ty, dialect, is_key));
+                let mut s = format!(
+                    "{} {}",
+                    quote(dialect, c),
+                    column_type(ty, dialect, is_key, case_sensitive)
+                );
                 if *c == def.primary_key {
                     s.push_str(" NOT NULL PRIMARY KEY");
                 }

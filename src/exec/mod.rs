@@ -51,7 +51,17 @@ pub(crate) fn database_error(message: String) -> Error {
 /// # Errors
 /// A database error.
 pub fn create_tables(conn: &Connection, schema: &Schema) -> Result<()> {
-    let sql = ddl::create_statements(schema, crate::emit::Dialect::Sqlite).join(";\n");
+    create_tables_for(conn, schema, false)
+}
+
+/// [`create_tables`] for an engine whose text comparison is `case_sensitive` or not
+/// ([`ddl::create_statements_for`]).
+///
+/// # Errors
+/// A database error.
+pub fn create_tables_for(conn: &Connection, schema: &Schema, case_sensitive: bool) -> Result<()> {
+    let sql = ddl::create_statements_for(schema, crate::emit::Dialect::Sqlite, case_sensitive)
+        .join(";\n");
     conn.execute_batch(&sql).map_err(db_err)
 }
 

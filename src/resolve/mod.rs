@@ -25,6 +25,11 @@ pub struct Options {
     /// with another (reference/zstack-semantics.md §4.3). Off by default: shared prefixes bind to
     /// the same related row.
     pub independent_paths: bool,
+    /// Text compares exactly, by bytes, in every operator, sort and group (design.md "String
+    /// comparison": "an engine option makes all of them case-sensitive"). Enum values still match
+    /// whatever their case and are bound in their canonical spelling. Off by default: ASCII case
+    /// is ignored, as ZStack on MySQL does.
+    pub case_sensitive: bool,
 }
 
 /// The special last segments naming tag tables.
@@ -201,6 +206,7 @@ impl<'s> Resolver<'s> {
             start: q.start.as_ref().map_or(0, |s| s.node),
             reply_with_count: q.reply_with_count.as_ref().is_some_and(|c| c.node)
                 && !q.count.as_ref().is_some_and(|c| c.node),
+            case_sensitive: self.options.case_sensitive,
             notes: std::mem::take(&mut self.notes),
         })
     }

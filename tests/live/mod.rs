@@ -14,11 +14,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use mysql::prelude::Queryable;
 use rusqlite::Connection;
-use zstack_query::Dialect;
 use zstack_query::emit::{OutColumn, Sql, Statement};
 use zstack_query::exec::demo::DemoSize;
 use zstack_query::exec::{mysql as mysql_exec, postgres as postgres_exec};
 use zstack_query::schema::FieldType;
+use zstack_query::{Dialect, Engine};
 
 use crate::rows::{self, Answer, Val, format_unix_micros};
 use crate::support::{DEMO_VMS, engine};
@@ -382,7 +382,15 @@ pub struct Answers {
 impl Live {
     /// Compiles `query` for each dialect and runs it on the matching database.
     pub fn answers(&mut self, query: &str) -> Result<Answers, zstack_query::Error> {
-        let e = engine();
+        self.answers_of(engine(), query)
+    }
+
+    /// [`Live::answers`] by the engine `e` (one with other options).
+    pub fn answers_of(
+        &mut self,
+        e: &zstack_query::Engine,
+        query: &str,
+    ) -> Result<Answers, zstack_query::Error> {
         let s = e.compile(None, query, Dialect::Sqlite)?;
         let m = e.compile(None, query, Dialect::Mysql)?;
         let p = e.compile(None, query, Dialect::Postgres)?;
@@ -621,6 +629,7 @@ fn random_queries_agree_on_three_databases_and_the_oracle() {
     let schema = engine().schema();
     let started = Instant::now();
     let compared = std::cell::Cell::new(0u32);
+    let exact = std::cell::Cell::new(0u32);
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
@@ -632,12 +641,18 @@ fn random_queries_agree_on_three_databases_and_the_oracle() {
         }
         let mut live = live.borrow_mut();
         let (query, _) = crate::oracle::render(&spec, &live.db, schema);
-        let Ok(plan) = engine().plan(None, &query) else {
+        // A quarter of the specs ask for the case-sensitive option: the three databases were
+        // loaded with the default (case-insensitive) DDL, and must still answer exactly.
+        let e = crate::oracle::engine_for(&spec);
+        let Ok(plan) = e.plan(None, &query) else {
             // Errors come from the plan, before any dialect: the oracle's test checks them.
             return Ok(());
         };
+        if plan.case_sensitive {
+            exact.set(exact.get() + 1);
+        }
         let a = live
-            .answers(&query)
+            .answers_of(e, &query)
             .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
         let oracle = crate::oracle::eval::Oracle::new(&live.db, schema).answer(&plan);
         let s = a
@@ -671,8 +686,9 @@ fn random_queries_agree_on_three_databases_and_the_oracle() {
     }
     eprintln!(
         "live random queries: {cases} generated, {} compared on SQLite, MariaDB, \
-         PostgreSQL and the oracle ({:.1}s)",
+         PostgreSQL and the oracle ({} with the case-sensitive option; {:.1}s)",
         compared.get(),
+        exact.get(),
         started.elapsed().as_secs_f64()
     );
 }
@@ -725,4 +741,71 @@ fn library_executors_reply_the_same_json() {
     assert_eq!(err.code(), "database", "{err}");
     let err = mysql_exec::run(&mut live.mysql, &bad).expect_err("wrong dialect");
     assert_eq!(err.code(), "database", "{err}");
+}
+
+/// The case-sensitive engine option (design.md "String comparison") on the edge rows (`abc` /
+/// `ABC`, `ABD`, `a` / `a `, `A_C`, `zz_last` / `ZZa`, tags `Prod` / `prod `): the three
+/// databases, loaded with the default DDL, agree with each other and with the oracle, and the
+/// option changes the answer where case differs.
+#[test]
+fn case_sensitive_option_agrees_on_three_databases() {
+    let mut live = live();
+    let exact = Engine::builder()
+        .case_sensitive(true)
+        .build()
+        .expect("the embedded schema loads");
+    let queries = [
+        "vm-instances?q=name=abc",
+        "vm-instances?q=name=ABC",
+        "vm-instances?q=name!=abc&q=name~=a%25",
+        "vm-instances?q=name?=ABC,abd,a",
+        "vm-instances?q=name!?=abc,ABD&q=name~=%25b%25",
+        "vm-instances?q=name~=AB%25",
+        "vm-instances?q=name~=A\\_C",
+        "vm-instances?q=name~=a_c",
+        "vm-instances?q=name!~=a%25&q=name~=%25C%25",
+        "vm-instances?q=name>=ZZ&q=name<zz&sort=name",
+        "vm-instances?q=name~=zz%25&sort=-name",
+        "vm-instances?q=description=ABC",
+        "vm-instances?q=__userTag__~=Prod%25",
+        "vm-instances?q=__userTag__~=prod%25",
+        "vm-instances?q=name?=abc,ABC,ABD,a,a%20&groupBy=name&count=true",
+        "vm-instances?q=name?=abc,ABC,ABD,A_C&sort=name&fields=name",
+    ];
+    let mut changed = 0;
+    let mut failures = Vec::new();
+    for q in queries {
+        let a = live.answers_of(&exact, q).expect("compiles");
+        let plan = exact.plan(None, q).expect("plans");
+        let oracle = crate::oracle::eval::Oracle::new(&live.db, exact.schema()).answer(&plan);
+        let s = a.sqlite.expect("SQLite answers");
+        for (name, other, sql) in [
+            ("MariaDB", a.mysql, &a.sql[1]),
+            ("PostgreSQL", a.postgres, &a.sql[2]),
+        ] {
+            match other {
+                Ok(o) if o == s => {}
+                Ok(o) => failures.push(format!(
+                    "{q}\n  {name}: {}\n  sql: {}",
+                    first_difference(&s, &o),
+                    sql.main.text
+                )),
+                Err(e) => failures.push(format!("{q}\n  {name}: {e}\n  sql: {}", sql.main.text)),
+            }
+        }
+        if s != oracle {
+            failures.push(format!(
+                "{q}\n  SQLite differs from the oracle: {}",
+                first_difference(&oracle, &s)
+            ));
+        }
+        let folded = live.answers(q).expect("compiles").sqlite.expect("answers");
+        changed += usize::from(folded != s);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(
+        changed >= 8,
+        "the option changed only {changed} of {} answers",
+        queries.len()
+    );
 }

@@ -11,7 +11,7 @@
 //! - order: the sort keys (NULL lowest), then the primary key; then `start`, `limit`;
 //! - groups: one per folded key tuple, showing the smallest spelling by bytes.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -115,9 +115,14 @@ impl Db {
     }
 }
 
-/// Folds ASCII letters to lower case (nothing else).
-fn fold(s: &str) -> String {
-    s.to_ascii_lowercase()
+/// Folds ASCII letters to lower case (nothing else); under the engine's case-sensitive option
+/// (`exact`) text is compared as it is.
+fn fold(s: &str, exact: bool) -> String {
+    if exact {
+        s.to_owned()
+    } else {
+        s.to_ascii_lowercase()
+    }
 }
 
 /// Seconds and microseconds of a timestamp text, for comparing instants.
@@ -126,10 +131,10 @@ fn instant(s: &str) -> (i64, u32) {
 }
 
 /// The engine's order on two non-NULL values of a type.
-fn compare(a: &Val, b: &Val, ty: &FieldType) -> Ordering {
+fn compare(a: &Val, b: &Val, ty: &FieldType, exact: bool) -> Ordering {
     match (a, b) {
         (Val::Text(x), Val::Text(y)) if *ty == FieldType::Timestamp => instant(x).cmp(&instant(y)),
-        (Val::Text(x), Val::Text(y)) => fold(x).as_bytes().cmp(fold(y).as_bytes()),
+        (Val::Text(x), Val::Text(y)) => fold(x, exact).as_bytes().cmp(fold(y, exact).as_bytes()),
         (Val::Int(x), Val::Int(y)) => x.cmp(y),
         (Val::Float(x), Val::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
         (Val::Int(x), Val::Float(y)) => (*x as f64).partial_cmp(y).unwrap_or(Ordering::Equal),
@@ -140,12 +145,12 @@ fn compare(a: &Val, b: &Val, ty: &FieldType) -> Ordering {
 }
 
 /// NULL lowest, then [`compare`].
-fn compare_nullable(a: &Val, b: &Val, ty: &FieldType) -> Ordering {
+fn compare_nullable(a: &Val, b: &Val, ty: &FieldType, exact: bool) -> Ordering {
     match (a, b) {
         (Val::Null, Val::Null) => Ordering::Equal,
         (Val::Null, _) => Ordering::Less,
         (_, Val::Null) => Ordering::Greater,
-        _ => compare(a, b, ty),
+        _ => compare(a, b, ty, exact),
     }
 }
 
@@ -162,6 +167,11 @@ fn param_val(p: &Param) -> Val {
 /// SQL LIKE with `\` as the escape character, ASCII case ignored: `%` any run of characters,
 /// `_` exactly one character.
 pub fn like(text: &str, pattern: &str) -> bool {
+    like_with(text, pattern, false)
+}
+
+/// [`like`], or with `exact` the same match comparing characters exactly.
+pub fn like_with(text: &str, pattern: &str, exact: bool) -> bool {
     #[derive(Debug)]
     enum Tok {
         Any,
@@ -188,7 +198,15 @@ pub fn like(text: &str, pattern: &str) -> bool {
             matches[i][j] = match toks[i] {
                 Tok::Any => matches[i + 1][j] || (j < m && matches[i][j + 1]),
                 Tok::One => j < m && matches[i + 1][j + 1],
-                Tok::Lit(c) => j < m && text[j].eq_ignore_ascii_case(&c) && matches[i + 1][j + 1],
+                Tok::Lit(c) => {
+                    j < m
+                        && (if exact {
+                            text[j] == c
+                        } else {
+                            text[j].eq_ignore_ascii_case(&c)
+                        })
+                        && matches[i + 1][j + 1]
+                }
             };
         }
     }
@@ -207,7 +225,7 @@ fn like_text(v: &Val) -> String {
 }
 
 /// `v <test>` under the engine's semantics; NULL passes only the null tests.
-pub fn passes(v: &Val, ty: &FieldType, test: &Test) -> bool {
+pub fn passes(v: &Val, ty: &FieldType, test: &Test, exact: bool) -> bool {
     if let Test::Null { negated } = test {
         return (*v == Val::Null) != *negated;
     }
@@ -216,7 +234,7 @@ pub fn passes(v: &Val, ty: &FieldType, test: &Test) -> bool {
     }
     match test {
         Test::Compare(c, p) => {
-            let o = compare(v, &param_val(p), ty);
+            let o = compare(v, &param_val(p), ty, exact);
             match c {
                 Cmp::Eq => o == Ordering::Equal,
                 Cmp::Ne => o != Ordering::Equal,
@@ -229,10 +247,10 @@ pub fn passes(v: &Val, ty: &FieldType, test: &Test) -> bool {
         Test::In { negated, values } => {
             let found = values
                 .iter()
-                .any(|p| compare(v, &param_val(p), ty) == Ordering::Equal);
+                .any(|p| compare(v, &param_val(p), ty, exact) == Ordering::Equal);
             found != *negated
         }
-        Test::Like { negated, pattern } => like(&like_text(v), pattern) != *negated,
+        Test::Like { negated, pattern } => like_with(&like_text(v), pattern, exact) != *negated,
         Test::Null { .. } => unreachable!("handled above"),
     }
 }
@@ -243,6 +261,8 @@ pub struct Oracle<'d> {
     schema: &'d Schema,
     /// Each resource's rows, built on first use.
     cache: RefCell<HashMap<ResourceId, Rc<Vec<Entity<'d>>>>>,
+    /// Text compares exactly (the query's `case_sensitive`, set by [`Oracle::answer`]).
+    exact: Cell<bool>,
 }
 
 impl<'d> Oracle<'d> {
@@ -251,6 +271,7 @@ impl<'d> Oracle<'d> {
             db,
             schema,
             cache: RefCell::new(HashMap::new()),
+            exact: Cell::new(false),
         }
     }
 
@@ -337,7 +358,12 @@ impl<'d> Oracle<'d> {
     fn predicate(&self, p: &Predicate, resource: ResourceId, e: &Entity<'_>) -> bool {
         match p {
             Predicate::Field { column, test, .. } => match &column.stored_in {
-                None => passes(&self.column_value(e, column), &column.ty, test),
+                None => passes(
+                    &self.column_value(e, column),
+                    &column.ty,
+                    test,
+                    self.exact.get(),
+                ),
                 Some(s) => {
                     // The value lives in rows of another resource that point at our key.
                     let pk = e.get(self.table_of(column.owner), self.pk_column(column.owner));
@@ -347,7 +373,12 @@ impl<'d> Oracle<'d> {
                         .map_or(s.resource, |f| f.owner);
                     self.entities(s.resource).iter().any(|r| {
                         keys_equal(&r.get(self.table_of(s.resource), s.key), &pk)
-                            && passes(&r.get(self.table_of(owner), s.column), &column.ty, test)
+                            && passes(
+                                &r.get(self.table_of(owner), s.column),
+                                &column.ty,
+                                test,
+                                self.exact.get(),
+                            )
                     })
                 }
             },
@@ -373,7 +404,7 @@ impl<'d> Oracle<'d> {
                         && keys_equal(&r[rc], &pk)
                         && test
                             .as_ref()
-                            .is_none_or(|t| passes(&r[tc], &FieldType::String, t))
+                            .is_none_or(|t| passes(&r[tc], &FieldType::String, t, self.exact.get()))
                 });
                 has != *negated
             }
@@ -395,6 +426,8 @@ impl<'d> Oracle<'d> {
 
     /// The answer to `q`.
     pub fn answer(&self, q: &plan::Query) -> Answer {
+        self.exact.set(q.case_sensitive);
+        let exact = q.case_sensitive;
         let root = q.root.resource;
         let matching: Vec<Entity<'d>> = self
             .entities(root)
@@ -431,13 +464,13 @@ impl<'d> Oracle<'d> {
                     .collect();
                 keyed.sort_by(|a, b| {
                     for (i, k) in q.sort.iter().enumerate() {
-                        let o = compare_nullable(&a.0[i], &b.0[i], &k.column.ty);
+                        let o = compare_nullable(&a.0[i], &b.0[i], &k.column.ty, exact);
                         let o = if k.descending { o.reverse() } else { o };
                         if o != Ordering::Equal {
                             return o;
                         }
                     }
-                    compare_nullable(&a.1, &b.1, &pk_ty)
+                    compare_nullable(&a.1, &b.1, &pk_ty, exact)
                 });
                 let rows = keyed[page(keyed.len())]
                     .iter()
@@ -457,7 +490,7 @@ impl<'d> Oracle<'d> {
                         .iter()
                         .zip(columns)
                         .map(|(v, c)| match v {
-                            Val::Text(s) if c.ty.is_textual() => Val::Text(fold(s)),
+                            Val::Text(s) if c.ty.is_textual() => Val::Text(fold(s, exact)),
                             v => v.clone(),
                         })
                         .collect();
@@ -495,7 +528,7 @@ impl<'d> Oracle<'d> {
                 }
                 groups.sort_by(|a, b| {
                     for (i, desc) in &order {
-                        let o = compare_nullable(&a.1[*i], &b.1[*i], &columns[*i].ty);
+                        let o = compare_nullable(&a.1[*i], &b.1[*i], &columns[*i].ty, exact);
                         let o = if *desc { o.reverse() } else { o };
                         if o != Ordering::Equal {
                             return o;

@@ -15,9 +15,9 @@ use std::fmt::Write as _;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use rusqlite::Connection;
-use zstack_query::Dialect;
 use zstack_query::exec::demo::DemoSize;
 use zstack_query::schema::{Cardinality, FieldType, ResourceId, Schema};
+use zstack_query::{Dialect, Engine};
 
 use crate::rows::{self, Val};
 use crate::support::engine;
@@ -213,6 +213,8 @@ pub struct QuerySpec {
     reply_with_count: bool,
     group: Vec<usize>,
     fields: Vec<usize>,
+    /// Run by an engine with the case-sensitive option.
+    case_sensitive: bool,
 }
 
 fn val_spec() -> impl Strategy<Value = ValSpec> {
@@ -261,12 +263,20 @@ pub fn query_spec() -> impl Strategy<Value = QuerySpec> {
             prop::option::weighted(0.3, 0u64..30),
             prop::bool::weighted(0.15),
             prop::bool::weighted(0.3),
+            prop::bool::weighted(0.25),
         ),
         prop::option::weighted(0.15, prop::collection::vec(0usize..64, 1..=2)),
         prop::option::weighted(0.2, prop::collection::vec(0usize..64, 1..=3)),
     )
         .prop_map(
-            |((dataset, root, switch), conds, sort, (limit, start, count, rwc), group, fields)| {
+            |(
+                (dataset, root, switch),
+                conds,
+                sort,
+                (limit, start, count, rwc, exact),
+                group,
+                fields,
+            )| {
                 QuerySpec {
                     dataset,
                     root,
@@ -279,6 +289,7 @@ pub fn query_spec() -> impl Strategy<Value = QuerySpec> {
                     reply_with_count: rwc,
                     group: group.unwrap_or_default(),
                     fields: fields.unwrap_or_default(),
+                    case_sensitive: exact,
                 }
             },
         )
@@ -617,7 +628,7 @@ fn check(spec: &QuerySpec) -> Result<(), TestCaseError> {
     let schema = engine().schema();
     with_dataset(spec.dataset, |conn, db| {
         let (query, expects) = render(spec, db, schema);
-        check_query(&query, &expects, conn, db)
+        check_query(engine_for(spec), &query, &expects, conn, db)
     })
 }
 
@@ -625,12 +636,12 @@ fn check(spec: &QuerySpec) -> Result<(), TestCaseError> {
 /// that some condition may raise with only acceptable conditions before it; success needs no
 /// condition that must fail, and the oracle's answer.
 fn check_query(
+    e: &Engine,
     query: &str,
     expects: &[Expect],
     conn: &Connection,
     db: &Db,
 ) -> Result<(), TestCaseError> {
-    let e = engine();
     let plan = match e.plan(None, query) {
         Ok(p) => p,
         Err(err) => {
@@ -689,10 +700,31 @@ fn check_query(
 /// Runs `query` on dataset `i` and compares with the oracle (for the regression tests).
 pub fn agrees(dataset: usize, query: &str) {
     with_dataset(dataset, |conn, db| {
-        if let Err(e) = check_query(query, &[], conn, db) {
+        if let Err(e) = check_query(engine(), query, &[], conn, db) {
             panic!("{e}");
         }
     });
+}
+
+/// The engine a spec asks for.
+pub fn engine_for(spec: &QuerySpec) -> &'static Engine {
+    if spec.case_sensitive {
+        case_sensitive_engine()
+    } else {
+        engine()
+    }
+}
+
+/// The engine with the case-sensitive option (design.md "String comparison"), on the same
+/// datasets: their NOCASE columns must not change its exact answers.
+fn case_sensitive_engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| {
+        Engine::builder()
+            .case_sensitive(true)
+            .build()
+            .expect("the embedded schema loads")
+    })
 }
 
 fn cases() -> u32 {
