@@ -18,6 +18,12 @@ fn engine() -> &'static Engine {
     E.get_or_init(|| Engine::zstack().expect("the embedded schema loads"))
 }
 
+/// The engine with the case-sensitive option (GLOB on SQLite, binary comparisons elsewhere).
+fn exact_engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| Engine::builder().case_sensitive(true).build().expect("the embedded schema loads"))
+}
+
 thread_local! {
     static CONN: Connection = {
         let c = Connection::open_in_memory().expect("opens");
@@ -105,19 +111,22 @@ fuzz_target!(|data: &[u8]| {
     // One dialect per input (chosen by the input, so all three are covered): checking all three
     // on every input tripled the cost of a run without reaching more code.
     let Ok(&dialect) = u.choose(&Dialect::ALL) else { return };
+    // One input in four uses the case-sensitive option.
+    let Ok(exact) = u.ratio(1, 4) else { return };
+    let e = if exact { exact_engine() } else { engine() };
     let Ok(q) = query(&mut u) else { return };
     let result = if dialect == Dialect::Sqlite {
         // Compiled for SQLite and run: the SQL must prepare and execute on the schema's tables.
-        CONN.with(|c| engine().run(c, None, &q).map(drop))
+        CONN.with(|c| e.run(c, None, &q).map(drop))
     } else {
-        engine().compile(None, &q, dialect).map(drop)
+        e.compile(None, &q, dialect).map(drop)
     };
-    if let Err(e) = result {
+    if let Err(err) = result {
         // Only the value and its operator can be wrong in a generated query; a database error
         // (`exec-…`) or any other code is a bug.
         assert!(
-            ["invalid-value", "invalid-enum-value", "operator-not-allowed", "limit-exceeded", "field-not-allowed"].contains(&e.code()),
-            "{dialect}: {q}\n{e}"
+            ["invalid-value", "invalid-enum-value", "operator-not-allowed", "limit-exceeded", "field-not-allowed"].contains(&err.code()),
+            "{dialect} (case-sensitive: {exact}): {q}\n{err}"
         );
     }
 });
