@@ -144,14 +144,110 @@ fn json_of(row: &postgres::Row, i: usize, ty: &FieldType) -> Result<Value> {
     })
 }
 
-fn query(client: &mut postgres::Client, st: &Statement) -> Result<Vec<postgres::Row>> {
-    let params: Vec<PgParam> = st.params.iter().map(param).collect();
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
-    client.query(st.text.as_str(), &refs).map_err(db_err)
+/// How many prepared statements a [`PreparedClient`] keeps (least recently used first out).
+pub const PREPARED_STATEMENTS: usize = 256;
+
+/// A client that prepares each statement text once: PostgreSQL parses and describes it on the
+/// first use, and later uses bind and execute it in one round trip (a plain `query` with a text
+/// prepares an unnamed statement first, one more round trip every time). The engine's
+/// statement-shape cache gives one text per shape, so a server's handful of shapes stays
+/// prepared. Bounded (LRU, [`PREPARED_STATEMENTS`]); a statement whose execution fails is
+/// dropped, so a changed table is prepared again on the next use.
+pub struct PreparedClient {
+    client: postgres::Client,
+    statements: hashlink::LruCache<String, postgres::Statement>,
+    /// Statements prepared (cache misses) since the client was made.
+    prepared: u64,
 }
 
-fn rows(
-    client: &mut postgres::Client,
+impl std::fmt::Debug for PreparedClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedClient")
+            .field("statements", &self.statements.len())
+            .field("prepared", &self.prepared)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedClient {
+    /// Wraps `client`.
+    pub fn new(client: postgres::Client) -> PreparedClient {
+        PreparedClient {
+            client,
+            statements: hashlink::LruCache::new(PREPARED_STATEMENTS),
+            prepared: 0,
+        }
+    }
+
+    /// The client, for anything else.
+    pub fn client(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+
+    /// How many statements were prepared (the cache's misses).
+    pub fn prepared(&self) -> u64 {
+        self.prepared
+    }
+
+    /// Runs statements compiled for PostgreSQL, as [`run`] does, through prepared statements.
+    ///
+    /// # Errors
+    /// As [`run`].
+    pub fn run(&mut self, sql: &Sql) -> Result<Reply> {
+        check_dialect(sql)?;
+        super::reply(self, sql, count, rows)
+    }
+}
+
+/// Where statements run: a plain client, or one keeping its statements prepared.
+trait Querier {
+    fn query_rows(
+        &mut self,
+        text: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>>;
+}
+
+impl Querier for postgres::Client {
+    fn query_rows(
+        &mut self,
+        text: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>> {
+        self.query(text, params).map_err(db_err)
+    }
+}
+
+impl Querier for PreparedClient {
+    fn query_rows(
+        &mut self,
+        text: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>> {
+        let statement = match self.statements.get(text) {
+            Some(s) => s.clone(),
+            None => {
+                let s = self.client.prepare(text).map_err(db_err)?;
+                self.prepared += 1;
+                self.statements.insert(text.to_owned(), s.clone());
+                s
+            }
+        };
+        self.client.query(&statement, params).map_err(|e| {
+            self.statements.remove(text);
+            db_err(e)
+        })
+    }
+}
+
+fn query<C: Querier>(client: &mut C, st: &Statement) -> Result<Vec<postgres::Row>> {
+    let params: Vec<PgParam> = st.params.iter().map(param).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
+    client.query_rows(st.text.as_str(), &refs)
+}
+
+fn rows<C: Querier>(
+    client: &mut C,
     st: &Statement,
     columns: &[OutColumn],
 ) -> Result<Vec<Map<String, Value>>> {
@@ -169,7 +265,7 @@ fn rows(
     Ok(out)
 }
 
-fn count(client: &mut postgres::Client, st: &Statement) -> Result<u64> {
+fn count<C: Querier>(client: &mut C, st: &Statement) -> Result<u64> {
     let rows = query(client, st)?;
     Ok(
         match rows.first().map(|r| json_of(r, 0, &FieldType::Integer)) {
@@ -186,13 +282,19 @@ fn count(client: &mut postgres::Client, st: &Statement) -> Result<u64> {
 /// # Errors
 /// [`ErrorKind::Database`](crate::ErrorKind::Database), with the server's message.
 pub fn run(client: &mut postgres::Client, sql: &Sql) -> Result<Reply> {
-    if sql.dialect != Dialect::Postgres {
-        return Err(database_error(format!(
+    check_dialect(sql)?;
+    super::reply(client, sql, count, rows)
+}
+
+fn check_dialect(sql: &Sql) -> Result<()> {
+    if sql.dialect == Dialect::Postgres {
+        Ok(())
+    } else {
+        Err(database_error(format!(
             "statements for {} cannot run on PostgreSQL",
             sql.dialect.name()
-        )));
+        )))
     }
-    super::reply(client, sql, count, rows)
 }
 
 /// Creates the schema's tables and indexes (`IF NOT EXISTS`) in the first schema of the

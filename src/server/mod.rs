@@ -174,7 +174,8 @@ impl Config {
 enum Backend {
     Sqlite(Arc<pool::Pool<rusqlite::Connection>>),
     Mysql(Arc<pool::Pool<mysql::Conn>>),
-    Postgres(Arc<pool::Pool<postgres::Client>>),
+    /// Statements stay prepared per connection (`exec::postgres::PreparedClient`).
+    Postgres(Arc<pool::Pool<exec::postgres::PreparedClient>>),
 }
 
 impl Backend {
@@ -192,7 +193,7 @@ impl Backend {
         match self {
             Backend::Sqlite(p) => p.run(move |c| exec::run(c, &sql)).await,
             Backend::Mysql(p) => p.run(move |c| exec::mysql::run(c, &sql)).await,
-            Backend::Postgres(p) => p.run(move |c| exec::postgres::run(c, &sql)).await,
+            Backend::Postgres(p) => p.run(move |c| c.run(&sql)).await,
         }
     }
 }

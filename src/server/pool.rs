@@ -22,6 +22,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::exec::postgres::PreparedClient;
+
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
@@ -158,11 +160,11 @@ pub(crate) fn postgres(
     url: &str,
     schema_name: Option<&str>,
     size: usize,
-) -> Result<Pool<postgres::Client>> {
-    let first = crate::exec::postgres::connect(url, schema_name)?;
+) -> Result<Pool<PreparedClient>> {
+    let first = PreparedClient::new(crate::exec::postgres::connect(url, schema_name)?);
     let (url, schema_name) = (url.to_owned(), schema_name.map(str::to_owned));
     Ok(Pool::new(first, size, false, move || {
-        crate::exec::postgres::connect(&url, schema_name.as_deref())
+        crate::exec::postgres::connect(&url, schema_name.as_deref()).map(PreparedClient::new)
     }))
 }
 

@@ -809,3 +809,40 @@ fn case_sensitive_option_agrees_on_three_databases() {
         queries.len()
     );
 }
+
+/// `exec::postgres::PreparedClient` (the server's PostgreSQL connections) answers exactly as a
+/// plain client, and prepares each statement text once: the same shape with new values reuses it.
+#[test]
+fn postgres_prepared_statements_answer_the_same_and_are_prepared_once() {
+    let mut live = live();
+    let db = std::env::var("ZQ_LIVE_DB").unwrap_or_else(|_| "zq_live".into());
+    let client = postgres_exec::connect(&postgres_url(), Some(&db)).expect("connects");
+    let mut prepared = postgres_exec::PreparedClient::new(client);
+    let queries = [
+        "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name",
+        "vm-instances?q=name~=db%25&q=vmNics.ip=10.0.0.6&q=zone.name=z2&sort=-createDate&limit=5&fields=uuid,name",
+        "vm-instances?q=state=Running&count=true",
+        "vm-instances?q=state=Stopped&count=true",
+        "vm-instances?q=createDate>2024-06-01&replyWithCount=true&limit=3",
+        "vm-instances?groupBy=state&count=true",
+    ];
+    let mut texts = std::collections::BTreeSet::new();
+    for q in queries {
+        let sql = engine()
+            .compile(None, q, Dialect::Postgres)
+            .expect("compiles");
+        texts.insert(sql.main.text.clone());
+        if let Some(c) = &sql.count {
+            texts.insert(c.text.clone());
+        }
+        let a = prepared.run(&sql).expect("prepared run");
+        let b = postgres_exec::run(&mut live.pg, &sql).expect("plain run");
+        assert_eq!(
+            serde_json::to_value(&a).expect("json"),
+            serde_json::to_value(&b).expect("json"),
+            "{q}"
+        );
+    }
+    assert_eq!(prepared.prepared(), texts.len() as u64);
+    assert!(texts.len() < queries.len() + 2, "shapes repeat: {texts:?}");
+}
