@@ -1,7 +1,7 @@
 //! The `zstack-query` command line: a thin client of the library's [`Engine`].
 //!
 //! ```text
-//! zstack-query run '<query>' [--resource R] [--db PATH] [--demo-size N]
+//! zstack-query run '<query>' [--resource R] [--db PATH | mysql://… | postgres://…] [--schema-name NAME] [--demo-size N]
 //! zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
 //! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
 //! zstack-query resources [--all]
@@ -26,7 +26,8 @@ use zstack_query::exec::demo::DemoSize;
 use zstack_query::{Dialect, Engine, Error};
 
 const USAGE: &str = "usage:
-  zstack-query run '<query>' [--resource R] [--db PATH] [--demo-size N]
+  zstack-query run '<query>' [--resource R] [--db PATH | mysql://URL | postgres://URL] [--schema-name NAME]
+                   [--demo-size N]
   zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
   zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
   zstack-query resources [--all]
@@ -166,8 +167,8 @@ fn db_url(args: &Args) -> Option<(bool, &str)> {
 fn open_demo(engine: &Engine, args: &Args, fresh: bool) -> anyhow::Result<Connection> {
     if let Some((_, url)) = db_url(args) {
         bail!(
-            "`--db {url}`: this command runs on a SQLite file; `serve` and `demo` take a \
-             MySQL or PostgreSQL URL"
+            "`--db {url}`: this command runs on a SQLite file; `run`, `serve` and `demo` take \
+             a MySQL or PostgreSQL URL"
         );
     }
     let path = args.db.clone().unwrap_or_else(default_db);
@@ -226,10 +227,15 @@ fn run() -> anyhow::Result<ExitCode> {
     match cmd {
         "run" => {
             let q = query_arg(&args)?;
-            // Compile first: a bad query should not wait for the demo database.
-            engine.compile(args.resource.as_deref(), q, Dialect::Sqlite)?;
-            let conn = open_demo(&engine, &args, false)?;
-            let reply = engine.run(&conn, args.resource.as_deref(), q)?;
+            let reply = match db_url(&args) {
+                Some((postgres, url)) => run_remote(&engine, &args, postgres, url, q)?,
+                None => {
+                    // Compile first: a bad query should not wait for the demo database.
+                    engine.compile(args.resource.as_deref(), q, Dialect::Sqlite)?;
+                    let conn = open_demo(&engine, &args, false)?;
+                    engine.run(&conn, args.resource.as_deref(), q)?
+                }
+            };
             writeln!(out, "{}", serde_json::to_string_pretty(&reply)?)?;
         }
         "sql" => {
@@ -475,6 +481,72 @@ fn load_demo(engine: &Engine, args: &Args, postgres: bool, url: &str) -> anyhow:
         loaded.len()
     );
     Ok(())
+}
+
+/// `run --db <mysql:// | postgres:// URL>`: the query compiled for that server's dialect and run
+/// there (`--schema-name`: the MySQL database or PostgreSQL schema holding the tables).
+fn run_remote(
+    engine: &Engine,
+    args: &Args,
+    postgres: bool,
+    url: &str,
+    q: &str,
+) -> anyhow::Result<zstack_query::Reply> {
+    let dialect = if postgres {
+        Dialect::Postgres
+    } else {
+        Dialect::Mysql
+    };
+    // Compile first: a bad query should not wait for a connection.
+    let sql = engine
+        .compile(args.resource.as_deref(), q, dialect)
+        .map_err(|e| e.with_input(q))?;
+    let schema_name = args.schema_name.as_deref();
+    if postgres {
+        run_postgres(url, schema_name, &sql)
+    } else {
+        run_mysql(url, schema_name, &sql)
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn run_postgres(
+    url: &str,
+    schema_name: Option<&str>,
+    sql: &zstack_query::Sql,
+) -> anyhow::Result<zstack_query::Reply> {
+    use zstack_query::exec::postgres;
+    let mut client = postgres::connect(url, schema_name)?;
+    Ok(postgres::run(&mut client, sql)?)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn run_postgres(
+    _: &str,
+    _: Option<&str>,
+    _: &zstack_query::Sql,
+) -> anyhow::Result<zstack_query::Reply> {
+    bail!("running on PostgreSQL needs the `postgres` feature (or `server`)")
+}
+
+#[cfg(feature = "mysql")]
+fn run_mysql(
+    url: &str,
+    schema_name: Option<&str>,
+    sql: &zstack_query::Sql,
+) -> anyhow::Result<zstack_query::Reply> {
+    use zstack_query::exec::mysql;
+    let mut conn = mysql::connect(url, schema_name)?;
+    Ok(mysql::run(&mut conn, sql)?)
+}
+
+#[cfg(not(feature = "mysql"))]
+fn run_mysql(
+    _: &str,
+    _: Option<&str>,
+    _: &zstack_query::Sql,
+) -> anyhow::Result<zstack_query::Reply> {
+    bail!("running on MySQL needs the `mysql` feature (or `server`)")
 }
 
 /// Rows loaded per table.

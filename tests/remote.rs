@@ -215,6 +215,53 @@ fn the_binary_loads_the_demo_into_postgres() {
         .expect("counts")
         .get(0);
     assert!((40..100).contains(&n), "{n} VMs");
+    // `run --db <URL>` queries it there, with the PostgreSQL dialect, as `run` does on SQLite.
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zstack-query"))
+            .args(args)
+            .output()
+            .expect("the binary runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(&[
+        "run",
+        "vm-instances?q=name~=web%25&fields=name&sort=name&limit=2&replyWithCount=true",
+        "--db",
+        &postgres_url(),
+        "--schema-name",
+        &name,
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let reply: Value = serde_json::from_str(&stdout).expect("JSON");
+    let names: Vec<&str> = reply["inventories"]
+        .as_array()
+        .expect("inventories")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    let web: i64 = pg
+        .query_one(
+            "SELECT COUNT(*) FROM \"VmInstanceVO\" WHERE lower(name) LIKE 'web%'",
+            &[],
+        )
+        .expect("counts")
+        .get(0);
+    assert_eq!(reply["total"].as_i64(), Some(web), "{stdout}");
+    assert_eq!(names.len(), 2, "{stdout}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.to_ascii_lowercase().starts_with("web")),
+        "{stdout}"
+    );
+    // A bad query is the usual error, before any connection.
+    let (code, _, stderr) = run(&["run", "vm-instances?q=nmae=x", "--db", &postgres_url()]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("did you mean `name`?"), "{stderr}");
     pg.batch_execute(&format!("DROP SCHEMA {name} CASCADE"))
         .expect("cleans up");
 }
