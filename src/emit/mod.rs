@@ -149,24 +149,7 @@ impl SqlWriter for StatementWriter {
     fn push_param<T: QueryBuilder>(&mut self, value: Value, _: &T) {
         if self.numbered {
             self.text.push('$');
-            let n = self.params.len() + 1;
-            // Written by hand: `write!` would go through the formatting machinery per value.
-            let mut digits = [0u8; 20];
-            let mut i = digits.len();
-            let mut rest = n;
-            loop {
-                i -= 1;
-                if let Some(d) = digits.get_mut(i) {
-                    *d = b'0' + (rest % 10) as u8;
-                }
-                rest /= 10;
-                if rest == 0 || i == 0 {
-                    break;
-                }
-            }
-            for &d in digits.get(i..).unwrap_or(&[]) {
-                self.text.push(char::from(d));
-            }
+            push_decimal(&mut self.text, self.params.len() + 1);
         } else {
             self.text.push('?');
         }
@@ -176,6 +159,15 @@ impl SqlWriter for StatementWriter {
     fn as_writer(&mut self) -> &mut dyn std::fmt::Write {
         self
     }
+}
+
+/// Appends `n` in decimal (a placeholder number: `write!` would go through the formatting
+/// machinery for each one).
+fn push_decimal(text: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(text, n / 10);
+    }
+    text.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Table aliases: `t{scope}` for a scope's first table, `t{scope}_{level}` for the tables of its
@@ -862,7 +854,16 @@ fn param_of(v: Value) -> Param {
 
 #[cfg(test)]
 mod tests {
-    use super::glob_pattern;
+    use super::{glob_pattern, push_decimal};
+
+    #[test]
+    fn placeholder_numbers_are_decimal() {
+        for n in [0, 1, 9, 10, 11, 99, 100, 1234, 4_000_000_000usize] {
+            let mut s = String::from("$");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("${n}"));
+        }
+    }
 
     #[test]
     fn like_patterns_become_glob_patterns() {
