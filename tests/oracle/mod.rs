@@ -780,3 +780,80 @@ fn like_matcher_is_right() {
     assert!(!like("web-10", "web-_"));
     assert!(like("é", "_"));
 }
+
+proptest! {
+    #![proptest_config(Config {
+        cases: 500,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..Config::default()
+    })]
+
+    /// The case-sensitive option's `~=` on SQLite is a GLOB with a translated pattern: for any
+    /// text and any pattern over an alphabet of LIKE's and GLOB's metacharacters, letters in both
+    /// cases and a non-ASCII letter, SQLite's GLOB on the engine's parameter matches exactly when
+    /// the oracle's case-sensitive LIKE does.
+    #[test]
+    fn glob_translation_matches_exact_like(
+        pattern in "[aAb*?\\[\\]%_\\\\é-]{0,8}",
+        picks in prop::collection::vec((0u8..10, "[aAb*?\\[\\]é]{0,2}"), 8),
+    ) {
+        // A text made from the pattern, so that it often matches: each wildcard filled in, each
+        // literal kept, and now and then a literal replaced or its case flipped (near misses).
+        let mut text = String::new();
+        let mut chars = pattern.chars();
+        let mut pick = picks.iter().cycle();
+        while let Some(c) = chars.next() {
+            let (roll, fill) = pick.next().expect("cycles");
+            match c {
+                '%' => text.push_str(fill),
+                '_' => text.push(fill.chars().next().unwrap_or('a')),
+                '\\' => text.push(chars.next().unwrap_or('\\')),
+                c if *roll == 0 => text.push_str(fill),
+                c if *roll == 1 => text.push(if c.is_ascii_lowercase() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }),
+                c => text.push(c),
+            }
+        }
+        let query = format!(
+            "vm-instances?q=name~={}",
+            pattern.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
+        );
+        let glob = case_sensitive_engine()
+            .compile(None, &query, Dialect::Sqlite)
+            .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
+        let like = engine()
+            .compile(None, &query, Dialect::Sqlite)
+            .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
+        let (Some(zstack_query::plan::Param::Text(g)), Some(zstack_query::plan::Param::Text(l))) =
+            (glob.main.params.first(), like.main.params.first())
+        else {
+            return Err(TestCaseError::fail("a text parameter"));
+        };
+        let conn = Connection::open_in_memory().expect("opens");
+        let sqlite: bool = conn
+            .query_row("SELECT ?1 GLOB ?2", [text.as_str(), g.as_str()], |r| r.get(0))
+            .expect("GLOB runs");
+        let want = eval::like_with(&text, l, true);
+        MATCHED.with(|m| m.set(m.get() + u32::from(want)));
+        prop_assert_eq!(sqlite, want, "text {:?}, LIKE {:?}, GLOB {:?}", text, l, g);
+    }
+}
+
+thread_local! {
+    /// How many texts of `glob_translation_matches_exact_like` matched (it must see both answers).
+    static MATCHED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+#[test]
+fn glob_translation_property_sees_matches() {
+    // The property above, run here so its count of matches can be checked.
+    glob_translation_matches_exact_like();
+    let matched = MATCHED.with(std::cell::Cell::get);
+    assert!(
+        (100..450).contains(&matched),
+        "{matched} of 500 texts matched their pattern"
+    );
+}
