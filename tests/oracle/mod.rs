@@ -808,7 +808,7 @@ proptest! {
                 '%' => text.push_str(fill),
                 '_' => text.push(fill.chars().next().unwrap_or('a')),
                 '\\' => text.push(chars.next().unwrap_or('\\')),
-                c if *roll == 0 => text.push_str(fill),
+                _ if *roll == 0 => text.push_str(fill),
                 c if *roll == 1 => text.push(if c.is_ascii_lowercase() {
                     c.to_ascii_uppercase()
                 } else {
