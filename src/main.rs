@@ -3,7 +3,7 @@
 //! ```text
 //! zstack-query run '<query>' [--resource R] [--db PATH | mysql://… | postgres://…] [--schema-name NAME] [--demo-size N]
 //! zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
-//! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
+//! zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH | mysql://… | postgres://…]
 //! zstack-query resources [--all]
 //! zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
 //! zstack-query fields <API> [path.] [--json]
@@ -29,7 +29,7 @@ const USAGE: &str = "usage:
   zstack-query run '<query>' [--resource R] [--db PATH | mysql://URL | postgres://URL] [--schema-name NAME]
                    [--demo-size N]
   zstack-query sql '<query>' [--resource R] [--dialect sqlite|mysql|postgres] [--json]
-  zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH]
+  zstack-query explain '<query>' [--resource R] [--dialect D] [--db PATH | mysql://URL | postgres://URL]
   zstack-query resources [--all]
   zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
   zstack-query fields <API> [path.] [--json]
@@ -167,8 +167,8 @@ fn db_url(args: &Args) -> Option<(bool, &str)> {
 fn open_demo(engine: &Engine, args: &Args, fresh: bool) -> anyhow::Result<Connection> {
     if let Some((_, url)) = db_url(args) {
         bail!(
-            "`--db {url}`: this command runs on a SQLite file; `run`, `serve` and `demo` take \
-             a MySQL or PostgreSQL URL"
+            "`--db {url}`: this command runs on a SQLite file; `run`, `explain`, `serve` and \
+             `demo` take a MySQL or PostgreSQL URL"
         );
     }
     let path = args.db.clone().unwrap_or_else(default_db);
@@ -308,6 +308,20 @@ fn run() -> anyhow::Result<ExitCode> {
             )?;
             if let Some(c) = &sql.count {
                 writeln!(out, "count sql: {}", c.text)?;
+            }
+            if let Some((postgres, url)) = db_url(&args) {
+                // The plan of the server named by `--db`, for the statement in its dialect.
+                let dialect = if postgres {
+                    Dialect::Postgres
+                } else {
+                    Dialect::Mysql
+                };
+                let sql = zstack_query::emit::emit(&plan, schema, dialect);
+                writeln!(out, "{dialect} plan:")?;
+                for line in explain_remote(url, args.schema_name.as_deref(), postgres, &sql)? {
+                    writeln!(out, "  {line}")?;
+                }
+                return Ok(ExitCode::SUCCESS);
             }
             let sqlite = zstack_query::emit::emit(&plan, schema, Dialect::Sqlite);
             let conn = open_demo(&engine, &args, false)?;
@@ -547,6 +561,56 @@ fn run_mysql(
     _: &zstack_query::Sql,
 ) -> anyhow::Result<zstack_query::Reply> {
     bail!("running on MySQL needs the `mysql` feature (or `server`)")
+}
+
+/// `explain --db <URL>`: the server's `EXPLAIN` lines for the statement.
+fn explain_remote(
+    url: &str,
+    schema_name: Option<&str>,
+    postgres: bool,
+    sql: &zstack_query::Sql,
+) -> anyhow::Result<Vec<String>> {
+    if postgres {
+        explain_postgres(url, schema_name, sql)
+    } else {
+        explain_mysql(url, schema_name, sql)
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn explain_postgres(
+    url: &str,
+    schema_name: Option<&str>,
+    sql: &zstack_query::Sql,
+) -> anyhow::Result<Vec<String>> {
+    use zstack_query::exec::postgres;
+    let mut client = postgres::connect(url, schema_name)?;
+    Ok(postgres::explain(&mut client, &sql.main)?)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn explain_postgres(
+    _: &str,
+    _: Option<&str>,
+    _: &zstack_query::Sql,
+) -> anyhow::Result<Vec<String>> {
+    bail!("explaining on PostgreSQL needs the `postgres` feature (or `server`)")
+}
+
+#[cfg(feature = "mysql")]
+fn explain_mysql(
+    url: &str,
+    schema_name: Option<&str>,
+    sql: &zstack_query::Sql,
+) -> anyhow::Result<Vec<String>> {
+    use zstack_query::exec::mysql;
+    let mut conn = mysql::connect(url, schema_name)?;
+    Ok(mysql::explain(&mut conn, &sql.main)?)
+}
+
+#[cfg(not(feature = "mysql"))]
+fn explain_mysql(_: &str, _: Option<&str>, _: &zstack_query::Sql) -> anyhow::Result<Vec<String>> {
+    bail!("explaining on MySQL needs the `mysql` feature (or `server`)")
 }
 
 /// Rows loaded per table.

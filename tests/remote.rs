@@ -258,6 +258,18 @@ fn the_binary_loads_the_demo_into_postgres() {
             .all(|n| n.to_ascii_lowercase().starts_with("web")),
         "{stdout}"
     );
+    // `explain --db <URL>` prints the server's plan.
+    let (code, stdout, stderr) = run(&[
+        "explain",
+        "vm-instances?q=vmNics.ip=10.0.0.5",
+        "--db",
+        &postgres_url(),
+        "--schema-name",
+        &name,
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("postgres plan:"), "{stdout}");
+    assert!(stdout.contains("\"VmNicVO\""), "{stdout}");
     // A bad query is the usual error, before any connection.
     let (code, _, stderr) = run(&["run", "vm-instances?q=nmae=x", "--db", &postgres_url()]);
     assert_eq!(code, Some(2));

@@ -167,6 +167,38 @@ pub fn run(conn: &mut mysql::Conn, sql: &Sql) -> Result<Reply> {
     super::reply(conn, sql, count, rows)
 }
 
+/// The server's plan for a statement compiled for MySQL (`EXPLAIN`, parameters bound), one line
+/// per row: `table`, access `type`, `key` used, estimated `rows`, `Extra`.
+///
+/// # Errors
+/// [`ErrorKind::Database`](crate::ErrorKind::Database), with the server's message.
+pub fn explain(conn: &mut mysql::Conn, st: &Statement) -> Result<Vec<String>> {
+    let rows: Vec<mysql::Row> = conn
+        .exec(format!("EXPLAIN {}", st.text), params(st))
+        .map_err(db_err)?;
+    let text = |row: &mysql::Row, name: &str| -> String {
+        match row.get_opt::<Option<String>, _>(name) {
+            Some(Ok(Some(v))) => v,
+            _ => "-".into(),
+        }
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} type={} key={} rows={} {}",
+                text(r, "table"),
+                text(r, "type"),
+                text(r, "key"),
+                text(r, "rows"),
+                text(r, "Extra")
+            )
+            .trim_end()
+            .to_owned()
+        })
+        .collect())
+}
+
 /// Creates the schema's tables and indexes (`CREATE TABLE IF NOT EXISTS`) in the current
 /// database.
 ///

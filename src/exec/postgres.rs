@@ -286,6 +286,22 @@ pub fn run(client: &mut postgres::Client, sql: &Sql) -> Result<Reply> {
     super::reply(client, sql, count, rows)
 }
 
+/// The server's plan for a statement compiled for PostgreSQL (`EXPLAIN`, parameters bound): its
+/// lines.
+///
+/// # Errors
+/// [`ErrorKind::Database`](crate::ErrorKind::Database), with the server's message.
+pub fn explain(client: &mut postgres::Client, st: &Statement) -> Result<Vec<String>> {
+    let params: Vec<PgParam> = st.params.iter().map(param).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
+    let rows = client
+        .query(format!("EXPLAIN {}", st.text).as_str(), &refs)
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|r| r.try_get::<_, String>(0).map_err(db_err))
+        .collect()
+}
+
 fn check_dialect(sql: &Sql) -> Result<()> {
     if sql.dialect == Dialect::Postgres {
         Ok(())

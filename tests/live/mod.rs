@@ -846,3 +846,26 @@ fn postgres_prepared_statements_answer_the_same_and_are_prepared_once() {
     assert_eq!(prepared.prepared(), texts.len() as u64);
     assert!(texts.len() < queries.len() + 2, "shapes repeat: {texts:?}");
 }
+
+/// `exec::mysql::explain` and `exec::postgres::explain` (what `zstack-query explain --db <URL>`
+/// prints): the servers' plans for the reference query, parameters bound, naming its tables.
+#[test]
+fn the_servers_explain_the_reference_query() {
+    let mut live = live();
+    let q = "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name";
+    let my = engine().compile(None, q, Dialect::Mysql).expect("compiles");
+    let lines = mysql_exec::explain(&mut live.mysql, &my.main).expect("MariaDB explains");
+    let text = lines.join("\n");
+    for t in ["t0", "t1", "t2"] {
+        assert!(lines.iter().any(|l| l.starts_with(t)), "{text}");
+    }
+    assert!(text.contains("key=idx_VmNicVO_ip"), "{text}");
+    let pg = engine()
+        .compile(None, q, Dialect::Postgres)
+        .expect("compiles");
+    let lines = postgres_exec::explain(&mut live.pg, &pg.main).expect("PostgreSQL explains");
+    let text = lines.join("\n");
+    for t in ["\"VmInstanceVO\"", "\"VmNicVO\"", "\"ZoneVO\""] {
+        assert!(text.contains(t), "{text}");
+    }
+}
