@@ -7,7 +7,7 @@
 //! zstack-query resources [--all]
 //! zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
 //! zstack-query fields <API> [path.] [--json]
-//! zstack-query repl [--db PATH]
+//! zstack-query repl [--db PATH | mysql://… | postgres://…]
 //! zstack-query demo [--db PATH | mysql://… | postgres://…] [--schema-name NAME] [--demo-size N]
 //! zstack-query serve [--db PATH | mysql://… | postgres://…] [--schema-name NAME] [--listen ADDR]
 //!                    [--connections N]   (feature `server`)
@@ -33,7 +33,7 @@ const USAGE: &str = "usage:
   zstack-query resources [--all]
   zstack-query schema --cycles | --graph [--resource R] [--output FILE.dot|FILE.png]
   zstack-query fields <API> [path.] [--json]
-  zstack-query repl [--db PATH]
+  zstack-query repl [--db PATH | mysql://URL | postgres://URL]
   zstack-query demo [--db PATH | mysql://URL | postgres://URL] [--schema-name NAME] [--demo-size N]
   zstack-query serve [--db PATH | mysql://URL | postgres://URL] [--schema-name NAME]
                      [--listen 127.0.0.1:8080] [--connections N]
@@ -167,8 +167,8 @@ fn db_url(args: &Args) -> Option<(bool, &str)> {
 fn open_demo(engine: &Engine, args: &Args, fresh: bool) -> anyhow::Result<Connection> {
     if let Some((_, url)) = db_url(args) {
         bail!(
-            "`--db {url}`: this command runs on a SQLite file; `run`, `explain`, `serve` and \
-             `demo` take a MySQL or PostgreSQL URL"
+            "`--db {url}`: this command runs on a SQLite file; `run`, `explain`, `repl`, \
+             `serve` and `demo` take a MySQL or PostgreSQL URL"
         );
     }
     let path = args.db.clone().unwrap_or_else(default_db);
@@ -450,9 +450,14 @@ fn run() -> anyhow::Result<ExitCode> {
             }
         }
         "repl" => {
-            let conn = open_demo(&engine, &args, false)?;
             drop(out);
-            repl::run(&engine, &conn)?;
+            match db_url(&args) {
+                Some((postgres, url)) => repl_remote(&engine, &args, postgres, url)?,
+                None => {
+                    let conn = open_demo(&engine, &args, false)?;
+                    repl::run(&engine, &conn)?;
+                }
+            }
             return Ok(ExitCode::SUCCESS);
         }
         "serve" => {
@@ -561,6 +566,51 @@ fn run_mysql(
     _: &zstack_query::Sql,
 ) -> anyhow::Result<zstack_query::Reply> {
     bail!("running on MySQL needs the `mysql` feature (or `server`)")
+}
+
+/// `repl --db <URL>`: the shell on a MySQL or PostgreSQL server (one connection; PostgreSQL
+/// statements stay prepared).
+fn repl_remote(engine: &Engine, args: &Args, postgres: bool, url: &str) -> anyhow::Result<()> {
+    let schema_name = args.schema_name.as_deref();
+    if postgres {
+        repl_postgres(engine, url, schema_name)
+    } else {
+        repl_mysql(engine, url, schema_name)
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn repl_postgres(engine: &Engine, url: &str, schema_name: Option<&str>) -> anyhow::Result<()> {
+    use zstack_query::exec::postgres;
+    let mut client = postgres::PreparedClient::new(postgres::connect(url, schema_name)?);
+    repl::run_on(engine, Dialect::Postgres, &mut |q| {
+        let sql = engine
+            .compile(None, q, Dialect::Postgres)
+            .map_err(|e| e.with_input(q))?;
+        client.run(&sql)
+    })
+}
+
+#[cfg(not(feature = "postgres"))]
+fn repl_postgres(_: &Engine, _: &str, _: Option<&str>) -> anyhow::Result<()> {
+    bail!("a shell on PostgreSQL needs the `postgres` feature (or `server`)")
+}
+
+#[cfg(feature = "mysql")]
+fn repl_mysql(engine: &Engine, url: &str, schema_name: Option<&str>) -> anyhow::Result<()> {
+    use zstack_query::exec::mysql;
+    let mut conn = mysql::connect(url, schema_name)?;
+    repl::run_on(engine, Dialect::Mysql, &mut |q| {
+        let sql = engine
+            .compile(None, q, Dialect::Mysql)
+            .map_err(|e| e.with_input(q))?;
+        mysql::run(&mut conn, &sql)
+    })
+}
+
+#[cfg(not(feature = "mysql"))]
+fn repl_mysql(_: &Engine, _: &str, _: Option<&str>) -> anyhow::Result<()> {
+    bail!("a shell on MySQL needs the `mysql` feature (or `server`)")
 }
 
 /// `explain --db <URL>`: the server's `EXPLAIN` lines for the statement.

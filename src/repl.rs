@@ -82,8 +82,18 @@ enum Style {
     Json,
 }
 
-/// Runs the shell until `\q` or end of input.
+/// Runs the shell on a SQLite database until `\q` or end of input.
 pub fn run(engine: &Engine, conn: &Connection) -> anyhow::Result<()> {
+    run_on(engine, Dialect::Sqlite, &mut |q| engine.run(conn, None, q))
+}
+
+/// Runs the shell until `\q` or end of input; `query` answers a query on the database, whose
+/// dialect (`db_dialect`) is the one `\sql` shows first.
+pub fn run_on(
+    engine: &Engine,
+    db_dialect: Dialect,
+    query: &mut dyn FnMut(&str) -> Result<Reply, zstack_query::Error>,
+) -> anyhow::Result<()> {
     let mut rl: Editor<QueryHelper<'_>, rustyline::history::FileHistory> = Editor::new()?;
     rl.set_helper(Some(QueryHelper { engine }));
     let history =
@@ -92,7 +102,7 @@ pub fn run(engine: &Engine, conn: &Connection) -> anyhow::Result<()> {
         let _ = rl.load_history(h);
     }
     let mut style = Style::Table;
-    let mut dialect = Dialect::Sqlite;
+    let mut dialect = db_dialect;
     let mut show_sql = false;
     println!(
         "zstack-query shell: type a query (e.g. `QueryVmInstance state=Running limit=5`), Tab completes, \\help for commands"
@@ -166,7 +176,7 @@ pub fn run(engine: &Engine, conn: &Connection) -> anyhow::Result<()> {
                 }
             }
         }
-        match engine.run(conn, None, line) {
+        match query(line) {
             Ok(reply) => match style {
                 Style::Json => println!("{}", serde_json::to_string_pretty(&reply)?),
                 Style::Table => print_table(&reply),

@@ -270,6 +270,30 @@ fn the_binary_loads_the_demo_into_postgres() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("postgres plan:"), "{stdout}");
     assert!(stdout.contains("\"VmNicVO\""), "{stdout}");
+    // `repl --db <URL>` answers there (lines piped in; `\\sql` shows the PostgreSQL SQL).
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zstack-query"))
+        .args(["repl", "--db", &postgres_url(), "--schema-name", &name])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(
+                b"\\sql\nvm-instances?q=name~=web%25&count=true\nQueryVmInstance nmae=x\n\\q\n",
+            )
+            .expect("writes");
+    }
+    let out = child.wait_with_output().expect("the shell ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("LIKE (LOWER($1 COLLATE"), "{stdout}");
+    assert!(stdout.contains(&web.to_string()), "{stdout}");
+    assert!(stderr.contains("did you mean `name`?"), "{stderr}");
     // A bad query is the usual error, before any connection.
     let (code, _, stderr) = run(&["run", "vm-instances?q=nmae=x", "--db", &postgres_url()]);
     assert_eq!(code, Some(2));
