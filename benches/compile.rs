@@ -8,7 +8,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use sea_query::{BinOper, Expr, ExprTrait, LogicalChainOper, Order, Query, SqliteQueryBuilder};
+use sea_query::{BinOper, Expr, ExprTrait, Order, Query, SqliteQueryBuilder};
 use zstack_query::plan::Param;
 use zstack_query::{Dialect, Engine, Limits, resolve, syntax};
 
@@ -20,34 +20,6 @@ fn cold_engine() -> Engine {
         .shape_cache(0)
         .build()
         .expect("the embedded schema loads")
-}
-
-fn sea_query_by_hand() -> (String, sea_query::Values) {
-    // The WHERE clauses as a chain of ANDs (`and_or_where`), as emit sets them: the text is the
-    // engine's (a chain puts `LIKE … ESCAPE` in parentheses), and a chain is not cloned on render.
-    let and = |e: Expr| LogicalChainOper::And(e);
-    let mut nic = Query::select();
-    nic.from_as("VmNicVO", "t1")
-        .column(("t1", "vmInstanceUuid"))
-        .and_or_where(and(Expr::col(("t1", "ip")).eq("10.0.0.5")));
-    let mut zone = Query::select();
-    zone.from_as("ZoneVO", "t2")
-        .column(("t2", "uuid"))
-        .and_or_where(and(Expr::col(("t2", "name")).eq("z1")));
-    let mut q = Query::select();
-    q.column(("t0", "uuid"))
-        .column(("t0", "name"))
-        .from_as("VmInstanceVO", "t0")
-        .and_or_where(and(Expr::col(("t0", "name")).binary(
-            BinOper::Like,
-            Expr::val("web%").binary(BinOper::Escape, Expr::Constant('\\'.into())),
-        )))
-        .and_or_where(and(Expr::col(("t0", "uuid")).in_subquery(nic)))
-        .and_or_where(and(Expr::col(("t0", "zoneUuid")).in_subquery(zone)))
-        .order_by(("t0", "createDate"), Order::Desc)
-        .order_by(("t0", "uuid"), Order::Asc)
-        .limit(20);
-    q.build(SqliteQueryBuilder)
 }
 
 /// The same statement written the idiomatic way, with `and_where`: sea-query then renders

@@ -14,36 +14,6 @@ mod common;
 
 const REFERENCE: &str = "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name";
 
-/// The reference statement built by hand with sea-query (the bench's `floor/sea_query_by_hand`).
-fn floor() -> (String, sea_query::Values) {
-    use sea_query::{BinOper, Expr, ExprTrait, LogicalChainOper, Order, Query, SqliteQueryBuilder};
-    // The WHERE clauses as a chain of ANDs (`and_or_where`), as emit sets them: the text is the
-    // engine's (a chain puts `LIKE … ESCAPE` in parentheses), and a chain is not cloned on render.
-    let and = |e: Expr| LogicalChainOper::And(e);
-    let mut nic = Query::select();
-    nic.from_as("VmNicVO", "t1")
-        .column(("t1", "vmInstanceUuid"))
-        .and_or_where(and(Expr::col(("t1", "ip")).eq("10.0.0.5")));
-    let mut zone = Query::select();
-    zone.from_as("ZoneVO", "t2")
-        .column(("t2", "uuid"))
-        .and_or_where(and(Expr::col(("t2", "name")).eq("z1")));
-    let mut q = Query::select();
-    q.column(("t0", "uuid"))
-        .column(("t0", "name"))
-        .from_as("VmInstanceVO", "t0")
-        .and_or_where(and(Expr::col(("t0", "name")).binary(
-            BinOper::Like,
-            Expr::val("web%").binary(BinOper::Escape, Expr::Constant('\\'.into())),
-        )))
-        .and_or_where(and(Expr::col(("t0", "uuid")).in_subquery(nic)))
-        .and_or_where(and(Expr::col(("t0", "zoneUuid")).in_subquery(zone)))
-        .order_by(("t0", "createDate"), Order::Desc)
-        .order_by(("t0", "uuid"), Order::Asc)
-        .limit(20);
-    q.build(SqliteQueryBuilder)
-}
-
 /// One compile, on its own for `--toggle-collect='*measured*'`.
 #[inline(never)]
 fn measured(engine: &Engine, text: &str) {
@@ -120,7 +90,7 @@ fn main() {
                 ));
             }
             "floor" => {
-                black_box(floor());
+                black_box(common::sea_query_by_hand());
             }
             "format" => {
                 let a = black_box("t0");

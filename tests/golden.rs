@@ -6,9 +6,9 @@
 //! diff before committing it.
 
 use serde::{Deserialize, Serialize};
-use zstack_query::{Dialect, Engine, Reply};
+use zstack_query::{Dialect, Reply};
 
-use crate::support::{engine, with_demo};
+use crate::support::{case_sensitive_engine, engine, with_demo};
 
 #[derive(Debug, Deserialize, Serialize)]
 struct File {
@@ -94,17 +94,6 @@ fn summarize(reply: &Reply) -> Rows {
         total: reply.total,
         first,
     }
-}
-
-/// The engine with the case-sensitive option.
-fn case_sensitive_engine() -> &'static Engine {
-    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
-    ENGINE.get_or_init(|| {
-        Engine::builder()
-            .case_sensitive(true)
-            .build()
-            .expect("the embedded schema loads")
-    })
 }
 
 fn actual(case: &Case) -> Case {

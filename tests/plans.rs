@@ -11,7 +11,7 @@ use zstack_query::exec::demo::DemoSize;
 use zstack_query::plan::Param;
 use zstack_query::{Dialect, Engine};
 
-use crate::support::engine;
+use crate::support::{case_sensitive_engine, engine};
 
 /// The demo database of these tests (built once).
 fn demo() -> &'static Mutex<Connection> {
@@ -19,17 +19,10 @@ fn demo() -> &'static Mutex<Connection> {
     DB.get_or_init(|| demo_of(engine()))
 }
 
-/// The engine with the case-sensitive option, and its demo database (BINARY text columns).
-fn case_sensitive() -> &'static (Engine, Mutex<Connection>) {
-    static DB: OnceLock<(Engine, Mutex<Connection>)> = OnceLock::new();
-    DB.get_or_init(|| {
-        let e = Engine::builder()
-            .case_sensitive(true)
-            .build()
-            .expect("the embedded schema loads");
-        let conn = demo_of(&e);
-        (e, conn)
-    })
+/// The demo database of the engine with the case-sensitive option (BINARY text columns).
+fn case_sensitive_demo() -> &'static Mutex<Connection> {
+    static DB: OnceLock<Mutex<Connection>> = OnceLock::new();
+    DB.get_or_init(|| demo_of(case_sensitive_engine()))
 }
 
 fn demo_of(engine: &Engine) -> Mutex<Connection> {
@@ -207,7 +200,7 @@ fn counting_searches_too() {
 fn case_sensitive_comparisons_search_their_binary_indexes() {
     // The case-sensitive option's DDL declares text columns BINARY, so `COLLATE BINARY`
     // comparisons and GLOB prefixes are index searches too.
-    let (e, db) = case_sensitive();
+    let (e, db) = (case_sensitive_engine(), case_sensitive_demo());
     for (query, wanted) in [
         (
             "vm-instances?q=name=web-17",

@@ -15,6 +15,17 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| Engine::zstack().expect("the embedded schema loads"))
 }
 
+/// The engine with the case-sensitive option (design.md "String comparison").
+pub fn case_sensitive_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        Engine::builder()
+            .case_sensitive(true)
+            .build()
+            .expect("the embedded schema loads")
+    })
+}
+
 thread_local! {
     static DEMO: RefCell<Option<Connection>> = const { RefCell::new(None) };
 }

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use mysql::prelude::Queryable;
 use rusqlite::Connection;
+use zstack_query::Dialect;
 use zstack_query::emit::{OutColumn, Sql, Statement};
 use zstack_query::exec::demo::DemoSize;
 use zstack_query::exec::{mysql as mysql_exec, postgres as postgres_exec};
 use zstack_query::schema::FieldType;
-use zstack_query::{Dialect, Engine};
 
 use crate::rows::{self, Answer, Val, format_unix_micros};
-use crate::support::{DEMO_VMS, engine};
+use crate::support::{DEMO_VMS, case_sensitive_engine, engine};
 
 /// The three databases, loaded with the same rows.
 pub struct Live {
@@ -750,10 +750,7 @@ fn library_executors_reply_the_same_json() {
 #[test]
 fn case_sensitive_option_agrees_on_three_databases() {
     let mut live = live();
-    let exact = Engine::builder()
-        .case_sensitive(true)
-        .build()
-        .expect("the embedded schema loads");
+    let exact = case_sensitive_engine();
     let queries = [
         "vm-instances?q=name=abc",
         "vm-instances?q=name=ABC",
@@ -775,7 +772,7 @@ fn case_sensitive_option_agrees_on_three_databases() {
     let mut changed = 0;
     let mut failures = Vec::new();
     for q in queries {
-        let a = live.answers_of(&exact, q).expect("compiles");
+        let a = live.answers_of(exact, q).expect("compiles");
         let plan = exact.plan(None, q).expect("plans");
         let oracle = crate::oracle::eval::Oracle::new(&live.db, exact.schema()).answer(&plan);
         let s = a.sqlite.expect("SQLite answers");

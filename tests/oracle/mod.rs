@@ -20,7 +20,7 @@ use zstack_query::schema::{Cardinality, FieldType, ResourceId, Schema};
 use zstack_query::{Dialect, Engine};
 
 use crate::rows::{self, Val};
-use crate::support::engine;
+use crate::support::{case_sensitive_engine, engine};
 use eval::{Db, Oracle};
 
 /// Datasets: demo clouds of a few sizes, some with perturbed rows (case variants, spaces,
@@ -713,18 +713,6 @@ pub fn engine_for(spec: &QuerySpec) -> &'static Engine {
     } else {
         engine()
     }
-}
-
-/// The engine with the case-sensitive option (design.md "String comparison"), on the same
-/// datasets: their NOCASE columns must not change its exact answers.
-fn case_sensitive_engine() -> &'static Engine {
-    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
-    ENGINE.get_or_init(|| {
-        Engine::builder()
-            .case_sensitive(true)
-            .build()
-            .expect("the embedded schema loads")
-    })
 }
 
 fn cases() -> u32 {
