@@ -228,7 +228,13 @@ fn run() -> anyhow::Result<ExitCode> {
         "run" => {
             let q = query_arg(&args)?;
             let reply = match db_url(&args) {
-                Some((postgres, url)) => run_remote(&engine, &args, postgres, url, q)?,
+                Some((postgres, url)) => {
+                    // Compile first: a bad query should not wait for a connection.
+                    let sql = engine
+                        .compile(args.resource.as_deref(), q, Remote::dialect(postgres))
+                        .map_err(|e| e.with_input(q))?;
+                    Remote::connect(postgres, url, args.schema_name.as_deref())?.run(&sql)?
+                }
                 None => {
                     // Compile first: a bad query should not wait for the demo database.
                     engine.compile(args.resource.as_deref(), q, Dialect::Sqlite)?;
@@ -311,14 +317,11 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             if let Some((postgres, url)) = db_url(&args) {
                 // The plan of the server named by `--db`, for the statement in its dialect.
-                let dialect = if postgres {
-                    Dialect::Postgres
-                } else {
-                    Dialect::Mysql
-                };
+                let dialect = Remote::dialect(postgres);
                 let sql = zstack_query::emit::emit(&plan, schema, dialect);
                 writeln!(out, "{dialect} plan:")?;
-                for line in explain_remote(url, args.schema_name.as_deref(), postgres, &sql)? {
+                let mut remote = Remote::connect(postgres, url, args.schema_name.as_deref())?;
+                for line in remote.explain(&sql.main)? {
                     writeln!(out, "  {line}")?;
                 }
                 return Ok(ExitCode::SUCCESS);
@@ -452,7 +455,16 @@ fn run() -> anyhow::Result<ExitCode> {
         "repl" => {
             drop(out);
             match db_url(&args) {
-                Some((postgres, url)) => repl_remote(&engine, &args, postgres, url)?,
+                Some((postgres, url)) => {
+                    let dialect = Remote::dialect(postgres);
+                    let mut remote = Remote::connect(postgres, url, args.schema_name.as_deref())?;
+                    repl::run_on(&engine, dialect, &mut |q| {
+                        let sql = engine
+                            .compile(None, q, dialect)
+                            .map_err(|e| e.with_input(q))?;
+                        remote.run(&sql)
+                    })?;
+                }
                 None => {
                     let conn = open_demo(&engine, &args, false)?;
                     repl::run(&engine, &conn)?;
@@ -502,165 +514,78 @@ fn load_demo(engine: &Engine, args: &Args, postgres: bool, url: &str) -> anyhow:
     Ok(())
 }
 
-/// `run --db <mysql:// | postgres:// URL>`: the query compiled for that server's dialect and run
-/// there (`--schema-name`: the MySQL database or PostgreSQL schema holding the tables).
-fn run_remote(
-    engine: &Engine,
-    args: &Args,
-    postgres: bool,
-    url: &str,
-    q: &str,
-) -> anyhow::Result<zstack_query::Reply> {
-    let dialect = if postgres {
-        Dialect::Postgres
-    } else {
-        Dialect::Mysql
-    };
-    // Compile first: a bad query should not wait for a connection.
-    let sql = engine
-        .compile(args.resource.as_deref(), q, dialect)
-        .map_err(|e| e.with_input(q))?;
-    let schema_name = args.schema_name.as_deref();
-    if postgres {
-        run_postgres(url, schema_name, &sql)
-    } else {
-        run_mysql(url, schema_name, &sql)
+/// A MySQL/MariaDB or PostgreSQL server named by `--db` (`--schema-name`: the database or
+/// schema holding the tables), for `run`, `explain` and `repl`. PostgreSQL statements stay
+/// prepared for the connection's life.
+enum Remote {
+    #[cfg(feature = "mysql")]
+    Mysql(mysql::Conn),
+    #[cfg(feature = "postgres")]
+    Postgres(Box<zstack_query::exec::postgres::PreparedClient>),
+}
+
+impl Remote {
+    /// The dialect of a `--db` URL (see [`db_url`]).
+    fn dialect(postgres: bool) -> Dialect {
+        if postgres {
+            Dialect::Postgres
+        } else {
+            Dialect::Mysql
+        }
     }
-}
 
-#[cfg(feature = "postgres")]
-fn run_postgres(
-    url: &str,
-    schema_name: Option<&str>,
-    sql: &zstack_query::Sql,
-) -> anyhow::Result<zstack_query::Reply> {
-    use zstack_query::exec::postgres;
-    let mut client = postgres::connect(url, schema_name)?;
-    Ok(postgres::run(&mut client, sql)?)
-}
-
-#[cfg(not(feature = "postgres"))]
-fn run_postgres(
-    _: &str,
-    _: Option<&str>,
-    _: &zstack_query::Sql,
-) -> anyhow::Result<zstack_query::Reply> {
-    bail!("running on PostgreSQL needs the `postgres` feature (or `server`)")
-}
-
-#[cfg(feature = "mysql")]
-fn run_mysql(
-    url: &str,
-    schema_name: Option<&str>,
-    sql: &zstack_query::Sql,
-) -> anyhow::Result<zstack_query::Reply> {
-    use zstack_query::exec::mysql;
-    let mut conn = mysql::connect(url, schema_name)?;
-    Ok(mysql::run(&mut conn, sql)?)
-}
-
-#[cfg(not(feature = "mysql"))]
-fn run_mysql(
-    _: &str,
-    _: Option<&str>,
-    _: &zstack_query::Sql,
-) -> anyhow::Result<zstack_query::Reply> {
-    bail!("running on MySQL needs the `mysql` feature (or `server`)")
-}
-
-/// `repl --db <URL>`: the shell on a MySQL or PostgreSQL server (one connection; PostgreSQL
-/// statements stay prepared).
-fn repl_remote(engine: &Engine, args: &Args, postgres: bool, url: &str) -> anyhow::Result<()> {
-    let schema_name = args.schema_name.as_deref();
-    if postgres {
-        repl_postgres(engine, url, schema_name)
-    } else {
-        repl_mysql(engine, url, schema_name)
+    fn connect(postgres: bool, url: &str, schema_name: Option<&str>) -> anyhow::Result<Remote> {
+        #[cfg(feature = "postgres")]
+        if postgres {
+            let client = zstack_query::exec::postgres::connect(url, schema_name)?;
+            return Ok(Remote::Postgres(Box::new(
+                zstack_query::exec::postgres::PreparedClient::new(client),
+            )));
+        }
+        #[cfg(feature = "mysql")]
+        if !postgres {
+            return Ok(Remote::Mysql(zstack_query::exec::mysql::connect(
+                url,
+                schema_name,
+            )?));
+        }
+        let _ = (url, schema_name);
+        bail!(
+            "`--db` on {} needs the `{}` feature (or `server`)",
+            if postgres { "PostgreSQL" } else { "MySQL" },
+            if postgres { "postgres" } else { "mysql" }
+        )
     }
-}
 
-#[cfg(feature = "postgres")]
-fn repl_postgres(engine: &Engine, url: &str, schema_name: Option<&str>) -> anyhow::Result<()> {
-    use zstack_query::exec::postgres;
-    let mut client = postgres::PreparedClient::new(postgres::connect(url, schema_name)?);
-    repl::run_on(engine, Dialect::Postgres, &mut |q| {
-        let sql = engine
-            .compile(None, q, Dialect::Postgres)
-            .map_err(|e| e.with_input(q))?;
-        client.run(&sql)
-    })
-}
-
-#[cfg(not(feature = "postgres"))]
-fn repl_postgres(_: &Engine, _: &str, _: Option<&str>) -> anyhow::Result<()> {
-    bail!("a shell on PostgreSQL needs the `postgres` feature (or `server`)")
-}
-
-#[cfg(feature = "mysql")]
-fn repl_mysql(engine: &Engine, url: &str, schema_name: Option<&str>) -> anyhow::Result<()> {
-    use zstack_query::exec::mysql;
-    let mut conn = mysql::connect(url, schema_name)?;
-    repl::run_on(engine, Dialect::Mysql, &mut |q| {
-        let sql = engine
-            .compile(None, q, Dialect::Mysql)
-            .map_err(|e| e.with_input(q))?;
-        mysql::run(&mut conn, &sql)
-    })
-}
-
-#[cfg(not(feature = "mysql"))]
-fn repl_mysql(_: &Engine, _: &str, _: Option<&str>) -> anyhow::Result<()> {
-    bail!("a shell on MySQL needs the `mysql` feature (or `server`)")
-}
-
-/// `explain --db <URL>`: the server's `EXPLAIN` lines for the statement.
-fn explain_remote(
-    url: &str,
-    schema_name: Option<&str>,
-    postgres: bool,
-    sql: &zstack_query::Sql,
-) -> anyhow::Result<Vec<String>> {
-    if postgres {
-        explain_postgres(url, schema_name, sql)
-    } else {
-        explain_mysql(url, schema_name, sql)
+    /// Runs statements compiled for this server's dialect.
+    #[cfg_attr(
+        not(any(feature = "mysql", feature = "postgres")),
+        allow(unused_variables)
+    )]
+    fn run(&mut self, sql: &zstack_query::Sql) -> Result<zstack_query::Reply, Error> {
+        match *self {
+            #[cfg(feature = "mysql")]
+            Remote::Mysql(ref mut conn) => zstack_query::exec::mysql::run(conn, sql),
+            #[cfg(feature = "postgres")]
+            Remote::Postgres(ref mut client) => client.run(sql),
+        }
     }
-}
 
-#[cfg(feature = "postgres")]
-fn explain_postgres(
-    url: &str,
-    schema_name: Option<&str>,
-    sql: &zstack_query::Sql,
-) -> anyhow::Result<Vec<String>> {
-    use zstack_query::exec::postgres;
-    let mut client = postgres::connect(url, schema_name)?;
-    Ok(postgres::explain(&mut client, &sql.main)?)
-}
-
-#[cfg(not(feature = "postgres"))]
-fn explain_postgres(
-    _: &str,
-    _: Option<&str>,
-    _: &zstack_query::Sql,
-) -> anyhow::Result<Vec<String>> {
-    bail!("explaining on PostgreSQL needs the `postgres` feature (or `server`)")
-}
-
-#[cfg(feature = "mysql")]
-fn explain_mysql(
-    url: &str,
-    schema_name: Option<&str>,
-    sql: &zstack_query::Sql,
-) -> anyhow::Result<Vec<String>> {
-    use zstack_query::exec::mysql;
-    let mut conn = mysql::connect(url, schema_name)?;
-    Ok(mysql::explain(&mut conn, &sql.main)?)
-}
-
-#[cfg(not(feature = "mysql"))]
-fn explain_mysql(_: &str, _: Option<&str>, _: &zstack_query::Sql) -> anyhow::Result<Vec<String>> {
-    bail!("explaining on MySQL needs the `mysql` feature (or `server`)")
+    /// The server's `EXPLAIN` lines for a statement in its dialect.
+    #[cfg_attr(
+        not(any(feature = "mysql", feature = "postgres")),
+        allow(unused_variables)
+    )]
+    fn explain(&mut self, st: &zstack_query::emit::Statement) -> Result<Vec<String>, Error> {
+        match *self {
+            #[cfg(feature = "mysql")]
+            Remote::Mysql(ref mut conn) => zstack_query::exec::mysql::explain(conn, st),
+            #[cfg(feature = "postgres")]
+            Remote::Postgres(ref mut client) => {
+                zstack_query::exec::postgres::explain(client.client(), st)
+            }
+        }
+    }
 }
 
 /// Rows loaded per table.
