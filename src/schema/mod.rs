@@ -268,23 +268,15 @@ fn intern(s: &str) -> &'static str {
     leaked
 }
 
-/// True for `[A-Za-z_][A-Za-z0-9_]*`, the only identifiers a schema may hold.
-pub(crate) fn is_plain_identifier(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// A key column of a relation or a primary key (already a checked column, or a name that is not
-/// a field at all and so was not checked with the fields).
-fn check_plain(name: &str) -> Result<()> {
-    if is_plain_identifier(name) {
+/// Requires `name`, a `what` of resource `resource`, to be a plain SQL identifier: the grammar's
+/// `ident` (`[A-Za-z_][A-Za-z0-9_]*`), the only identifiers a schema may hold.
+fn require_plain(resource: &str, what: &str, name: &str) -> Result<()> {
+    if crate::syntax::is_ident(name) {
         Ok(())
     } else {
         Err(schema_err(format!(
-            "key column `{name}` is not a plain SQL identifier"
+            "resource `{resource}`: {what} `{name}` is not a plain SQL identifier \
+             (letters, digits and `_`, not starting with a digit)"
         )))
     }
 }
@@ -628,18 +620,8 @@ impl Schema {
     /// aliases) is plain: `[A-Za-z_][A-Za-z0-9_]*`. emit writes schema identifiers between quotes
     /// as they are, without scanning them for quote characters on every use.
     fn check_identifiers(&self) -> Result<()> {
-        for r in &self.resources {
-            let check = |what: &str, name: &str| {
-                if is_plain_identifier(name) {
-                    Ok(())
-                } else {
-                    Err(schema_err(format!(
-                        "resource `{}`: {what} `{name}` is not a plain SQL identifier \
-                         (letters, digits and `_`, not starting with a digit)",
-                        r.name
-                    )))
-                }
-            };
+        for (r, index) in self.resources.iter().zip(&self.index) {
+            let check = |what: &str, name: &str| require_plain(r.name, what, name);
             check("table", r.table)?;
             for f in &r.fields {
                 check("field", f.name)?;
@@ -650,12 +632,11 @@ impl Schema {
                     check("stored_in column", s.column)?;
                 }
             }
-        }
-        for index in &self.index {
-            check_plain(index.pk_column)?;
+            // Key columns that are not a field of the resource itself were not checked above.
+            check("primary key column", index.pk_column)?;
             for hop in index.relations.values() {
-                check_plain(hop.local.1)?;
-                check_plain(hop.remote.1)?;
+                check("key column", hop.local.1)?;
+                check("key column", hop.remote.1)?;
             }
         }
         Ok(())

@@ -28,6 +28,7 @@ mod json;
 mod params;
 mod rest;
 
+pub(crate) use condition::is_ident;
 pub(crate) use rest::{Piece, scan as scan_rest};
 
 use crate::ast::{Condition, Form, Query};
