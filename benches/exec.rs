@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rusqlite::{Connection, params_from_iter};
 use zstack_query::exec::demo::DemoSize;
-use zstack_query::plan::Param;
+use zstack_query::exec::sqlite_param;
 use zstack_query::{Dialect, Engine};
 
 use common::REFERENCE_REST;
@@ -41,16 +41,6 @@ fn demo(engine: &Engine) -> Connection {
     Connection::open(&path).expect("opens")
 }
 
-fn bind(p: &Param) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match p {
-        Param::Text(s) | Param::Timestamp(s) => V::Text(s.clone()),
-        Param::Int(i) => V::Integer(*i),
-        Param::Float(f) => V::Real(*f),
-        Param::Bool(b) => V::Integer(i64::from(*b)),
-    }
-}
-
 /// Prints the table sizes and each query's plan and reply size, for docs/performance.md.
 fn report(engine: &Engine, conn: &Connection, queries: &[(&str, &str)]) {
     for table in [
@@ -73,9 +63,10 @@ fn report(engine: &Engine, conn: &Connection, queries: &[(&str, &str)]) {
             .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.main.text))
             .expect("prepares");
         let plan: Vec<String> = stmt
-            .query_map(params_from_iter(sql.main.params.iter().map(bind)), |r| {
-                r.get::<_, String>(3)
-            })
+            .query_map(
+                params_from_iter(sql.main.params.iter().map(sqlite_param)),
+                |r| r.get::<_, String>(3),
+            )
             .expect("explains")
             .map(|r| r.expect("a row"))
             .collect();

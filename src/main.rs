@@ -330,8 +330,12 @@ fn run() -> anyhow::Result<ExitCode> {
             let conn = open_demo(&engine, &args, false)?;
             writeln!(out, "sqlite plan:")?;
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sqlite.main.text))?;
-            let params: Vec<rusqlite::types::Value> =
-                sqlite.main.params.iter().map(sqlite_value).collect();
+            let params: Vec<rusqlite::types::Value> = sqlite
+                .main
+                .params
+                .iter()
+                .map(zstack_query::exec::sqlite_param)
+                .collect();
             let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
             while let Some(row) = rows.next()? {
                 let detail: String = row.get(3)?;
@@ -674,16 +678,6 @@ fn serve(_engine: Engine, args: &Args) -> anyhow::Result<ExitCode> {
         "`serve` is not in this build: rebuild with the `server` feature \
          (`cargo run --release --features server -- serve`, or `cargo install --features server`)"
     )
-}
-
-fn sqlite_value(p: &zstack_query::plan::Param) -> rusqlite::types::Value {
-    use zstack_query::plan::Param;
-    match p {
-        Param::Text(s) | Param::Timestamp(s) => rusqlite::types::Value::Text(s.clone()),
-        Param::Int(i) => rusqlite::types::Value::Integer(*i),
-        Param::Float(f) => rusqlite::types::Value::Real(*f),
-        Param::Bool(b) => rusqlite::types::Value::Integer(i64::from(*b)),
-    }
 }
 
 fn explain_scope(

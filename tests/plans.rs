@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 
 use rusqlite::{Connection, params_from_iter};
 use zstack_query::exec::demo::DemoSize;
-use zstack_query::plan::Param;
+use zstack_query::exec::sqlite_param;
 use zstack_query::{Dialect, Engine};
 
 use crate::support::{case_sensitive_engine, engine};
@@ -33,16 +33,6 @@ fn demo_of(engine: &Engine) -> Mutex<Connection> {
     Mutex::new(conn)
 }
 
-fn bind(p: &Param) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match p {
-        Param::Text(s) | Param::Timestamp(s) => V::Text(s.clone()),
-        Param::Int(i) => V::Integer(*i),
-        Param::Float(f) => V::Real(*f),
-        Param::Bool(b) => V::Integer(i64::from(*b)),
-    }
-}
-
 /// The `EXPLAIN QUERY PLAN` lines of the main statement of `query`, parameters bound.
 fn plan(engine: &Engine, query: &str) -> Vec<String> {
     plan_on(engine, demo(), query)
@@ -57,9 +47,10 @@ fn plan_on(engine: &Engine, db: &Mutex<Connection>, query: &str) -> Vec<String> 
         .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.main.text))
         .expect("prepares");
     let rows = stmt
-        .query_map(params_from_iter(sql.main.params.iter().map(bind)), |r| {
-            r.get::<_, String>(3)
-        })
+        .query_map(
+            params_from_iter(sql.main.params.iter().map(sqlite_param)),
+            |r| r.get::<_, String>(3),
+        )
         .expect("explains");
     rows.map(|r| r.expect("a plan row")).collect()
 }

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use zstack_query::emit::{OutColumn, Shape, Sql, Statement};
-use zstack_query::plan::Param;
+use zstack_query::exec::sqlite_param;
 use zstack_query::schema::FieldType;
 
 /// One normalized value.
@@ -132,16 +132,6 @@ pub fn val_of_sqlite(v: ValueRef<'_>, ty: &FieldType) -> Val {
         (ValueRef::Text(t) | ValueRef::Blob(t), _) => {
             Val::Text(String::from_utf8_lossy(t).into_owned())
         }
-    }
-}
-
-fn sqlite_param(p: &Param) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match p {
-        Param::Text(s) | Param::Timestamp(s) => V::Text(s.clone()),
-        Param::Int(i) => V::Integer(*i),
-        Param::Float(f) => V::Real(*f),
-        Param::Bool(b) => V::Integer(i64::from(*b)),
     }
 }
 

@@ -65,7 +65,10 @@ pub fn create_tables_for(conn: &Connection, schema: &Schema, case_sensitive: boo
     conn.execute_batch(&sql).map_err(db_err)
 }
 
-fn to_sql(p: &Param) -> rusqlite::types::Value {
+/// A parameter as SQLite binds it: text and timestamps as TEXT (the storage form design.md fixes),
+/// booleans as 0/1, numbers as themselves. For callers that run a compiled [`Sql`]'s statements
+/// themselves (`EXPLAIN QUERY PLAN`, their own connection handling).
+pub fn sqlite_param(p: &Param) -> rusqlite::types::Value {
     use rusqlite::types::Value as V;
     match p {
         Param::Text(s) | Param::Timestamp(s) => V::Text(s.clone()),
@@ -95,7 +98,7 @@ fn rows(
 ) -> Result<Vec<Map<String, Value>>> {
     let mut stmt = conn.prepare_cached(&st.text).map_err(db_err)?;
     let mut rows = stmt
-        .query(params_from_iter(st.params.iter().map(to_sql)))
+        .query(params_from_iter(st.params.iter().map(sqlite_param)))
         .map_err(db_err)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(db_err)? {
@@ -114,7 +117,9 @@ fn rows(
 fn count(conn: &Connection, st: &Statement) -> Result<u64> {
     let mut stmt = conn.prepare_cached(&st.text).map_err(db_err)?;
     let n: i64 = stmt
-        .query_row(params_from_iter(st.params.iter().map(to_sql)), |r| r.get(0))
+        .query_row(params_from_iter(st.params.iter().map(sqlite_param)), |r| {
+            r.get(0)
+        })
         .map_err(db_err)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
