@@ -127,11 +127,104 @@ impl<T> Spanned<T> {
 /// One segment of a dotted path (`vmNics`, `ip`, `__systemTag__`).
 pub type Segment<'a> = Spanned<Cow<'a, str>>;
 
+/// The segments of a path, a slice by `Deref`. One or two are held inline (most paths are `field`
+/// or `relation.field`), so such a path costs no allocation of its own; longer ones use a vector.
+#[derive(Clone)]
+pub enum Segments<'a> {
+    /// One segment.
+    One(Segment<'a>),
+    /// Two segments.
+    Two([Segment<'a>; 2]),
+    /// None (while a path is built) or more than two.
+    Many(Vec<Segment<'a>>),
+}
+
+impl<'a> Segments<'a> {
+    /// No segments (no allocation).
+    pub const fn new() -> Segments<'a> {
+        Segments::Many(Vec::new())
+    }
+
+    /// Appends a segment.
+    pub fn push(&mut self, segment: Segment<'a>) {
+        match self {
+            Segments::Many(v) if v.is_empty() => *self = Segments::One(segment),
+            Segments::Many(v) => v.push(segment),
+            Segments::One(first) => {
+                let empty = Spanned::new(Cow::Borrowed(""), Span::default());
+                let first = std::mem::replace(first, empty);
+                *self = Segments::Two([first, segment]);
+            }
+            Segments::Two([a, b]) => {
+                let (a, b) = (std::mem::take(&mut a.node), std::mem::take(&mut b.node));
+                let (sa, sb) = (self[0].span, self[1].span);
+                *self = Segments::Many(vec![Spanned::new(a, sa), Spanned::new(b, sb), segment]);
+            }
+        }
+    }
+}
+
+impl Default for Segments<'_> {
+    fn default() -> Self {
+        Segments::new()
+    }
+}
+
+impl<'a> std::ops::Deref for Segments<'a> {
+    type Target = [Segment<'a>];
+
+    fn deref(&self) -> &[Segment<'a>] {
+        match self {
+            Segments::One(s) => std::slice::from_ref(s),
+            Segments::Two(s) => s,
+            Segments::Many(v) => v,
+        }
+    }
+}
+
+impl<'a> From<Segment<'a>> for Segments<'a> {
+    fn from(segment: Segment<'a>) -> Self {
+        Segments::One(segment)
+    }
+}
+
+impl<'a> FromIterator<Segment<'a>> for Segments<'a> {
+    fn from_iter<I: IntoIterator<Item = Segment<'a>>>(iter: I) -> Self {
+        let mut segments = Segments::new();
+        iter.into_iter().for_each(|s| segments.push(s));
+        segments
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Segments<'a> {
+    type Item = &'s Segment<'a>;
+    type IntoIter = std::slice::Iter<'s, Segment<'a>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Equal when the segments are (however they are held).
+impl PartialEq for Segments<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Segments<'_> {}
+
+impl fmt::Debug for Segments<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// A dotted path `ident(.ident)*` (grammar rule `path`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Path<'a> {
     /// The segments, at least one.
-    pub segments: Vec<Segment<'a>>,
+    pub segments: Segments<'a>,
     /// The whole path.
     pub span: Span,
 }
@@ -284,5 +377,44 @@ impl fmt::Display for Query<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(name: &str, at: usize) -> Segment<'_> {
+        Spanned::new(Cow::Borrowed(name), Span::new(at, at + name.len()))
+    }
+
+    #[test]
+    fn segments_hold_any_length_in_order() {
+        let names = ["vmNics", "l3Network", "zone", "name", "uuid"];
+        for n in 0..=names.len() {
+            let mut pushed = Segments::new();
+            for (i, name) in names[..n].iter().enumerate() {
+                pushed.push(seg(name, i * 10));
+            }
+            let expected: Vec<Segment<'_>> = names[..n]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| seg(name, i * 10))
+                .collect();
+            assert_eq!(&*pushed, &expected[..], "{n} segments");
+            // Held inline up to two, in a vector beyond.
+            match (&pushed, n) {
+                (Segments::Many(v), 0) => assert!(v.is_empty() && v.capacity() == 0),
+                (Segments::One(_), 1) | (Segments::Two(_), 2) => {}
+                (Segments::Many(v), _) if n > 2 => assert_eq!(v.len(), n),
+                (other, _) => panic!("{n} segments held as {other:?}"),
+            }
+            let collected: Segments<'_> = expected.iter().cloned().collect();
+            assert_eq!(collected, pushed);
+        }
+        assert_ne!(
+            Segments::from(seg("name", 0)),
+            Segments::from(seg("uuid", 0))
+        );
     }
 }

@@ -150,6 +150,7 @@ struct Bound<'a> {
 }
 
 impl<'s> Resolver<'s> {
+    #[cold]
     fn err(&self, kind: ErrorKind, span: Span) -> Error {
         Error::new(kind, self.input).with_span(span)
     }
@@ -1059,7 +1060,7 @@ impl<'s> Resolver<'s> {
             }
             let Some(f) = self.schema.field(at, &last.node) else {
                 let fake = ast::Path {
-                    segments: vec![last.clone()],
+                    segments: last.clone().into(),
                     span: last.span,
                 };
                 return Err(self.unknown_field(at, last, &fake));

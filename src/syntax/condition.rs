@@ -159,7 +159,7 @@ fn path_prefix<'a>(
     start: usize,
     mode: Mode,
 ) -> Result<(Path<'a>, usize), Error> {
-    let mut segments = Vec::with_capacity(2);
+    let mut segments = crate::ast::Segments::new();
     let end = walk_path(t, s, start, mode, |a, b| {
         segments.push(Spanned::new(t.slice(a, b), t.span(a, b)));
     })?;
@@ -222,6 +222,7 @@ fn walk_path(
 
 /// The error for a malformed name starting at `from`: the span runs to the next `.`, or where the path would
 /// end, and covers at least one character.
+#[cold]
 fn bad_word(t: &Text<'_>, s: &str, from: usize, mode: Mode) -> Error {
     let rest = s.get(from..).unwrap_or("");
     let mut chars = rest.char_indices();
@@ -255,7 +256,7 @@ pub(crate) fn path<'a>(t: &Text<'a>, start: usize, end: usize) -> Result<Path<'a
 /// follows it (span: the condition) or text follows a null test (span: that text), and
 /// [`ErrorKind::LimitExceeded`] ([`Limit::ValueLength`]) on a value longer than the limit.
 pub(crate) fn condition<'a>(t: Text<'a>, limits: &Limits) -> Result<Condition<'a>, Error> {
-    let mut segments = Vec::with_capacity(2);
+    let mut segments = crate::ast::Segments::new();
     let p = parts(&t, limits, |a, b| {
         segments.push(Spanned::new(t.slice(a, b), t.span(a, b)));
     })?;

@@ -131,6 +131,7 @@ impl<'a> Text<'a> {
     }
 
     /// An error of `kind` about the decoded bytes `start..end`.
+    #[cold]
     pub(crate) fn error(&self, kind: ErrorKind, start: usize, end: usize) -> Error {
         Error::new(kind, self.input).with_span(self.span(start, end))
     }

@@ -57,6 +57,7 @@ struct Member<'a> {
 const MAX_DEPTH: usize = 256;
 
 /// A [`ErrorKind::SyntaxJson`] at `span`.
+#[cold]
 fn json_error(input: &str, message: &str, span: Span) -> Error {
     Error::new(
         ErrorKind::SyntaxJson {
@@ -91,6 +92,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An error at the current position.
+    #[cold]
     fn error(&self, message: &str) -> Error {
         let end = (self.pos + 1).min(self.input.len());
         let end = if self.input.is_char_boundary(end) {
@@ -551,6 +553,7 @@ fn value_text<'a>(input: &'a str, node: &Node<'a>) -> Text<'a> {
 }
 
 /// A [`ErrorKind::ParameterInvalid`] at `span`.
+#[cold]
 fn invalid(input: &str, name: &str, expected: &str, span: Span) -> Error {
     Error::new(
         ErrorKind::ParameterInvalid {
@@ -563,6 +566,7 @@ fn invalid(input: &str, name: &str, expected: &str, span: Span) -> Error {
 }
 
 /// An unknown top-level key, with a hint.
+#[cold]
 fn unknown(input: &str, name: &str, span: Span) -> Error {
     let e = Error::new(
         ErrorKind::ParameterUnknown {

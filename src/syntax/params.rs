@@ -33,6 +33,7 @@ pub(crate) struct Param<'t, 'a> {
 
 impl<'a> Param<'_, 'a> {
     /// A [`ErrorKind::ParameterInvalid`] on the value (on the key and the empty value when it is empty).
+    #[cold]
     fn invalid(&self, expected: &str) -> Error {
         let span = self.text.span(self.start, self.end);
         let span = if span.is_empty() {
@@ -240,6 +241,7 @@ impl Seen {
 }
 
 /// A [`ErrorKind::ParameterUnknown`] for `name` at `span`, with a "did you mean" hint when a known name is close.
+#[cold]
 pub(crate) fn unknown(input: &str, name: &str, span: Span, known: &[&str]) -> Error {
     let e = Error::new(
         ErrorKind::ParameterUnknown {

@@ -355,6 +355,7 @@ fn value<'t, 'a>(t: &'t Text<'a>, name: &'static str, key: Span) -> Param<'t, 'a
 }
 
 /// The error for an unknown key, with the most useful hint.
+#[cold]
 fn unknown(input: &str, name: &str, key: Span, (ps, pe): (usize, usize)) -> Error {
     let e = Error::new(
         ErrorKind::ParameterUnknown {
