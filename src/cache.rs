@@ -4,7 +4,8 @@
 //! the wrong type is still an error) and bound into the cached text.
 //!
 //! The key is everything the compiled SQL depends on except the values: the resource, the dialect,
-//! each condition's path and operator, the length of each IN list, the value of a condition that
+//! each condition's path and operator, the length bucket of each IN list ([`plan::in_list_bucket`]:
+//! lists of 5 to 8 items share one statement, padded with their last item), the value of a condition that
 //! may switch a resource to a child type (`hypervisorType=KVM`, `host.hypervisorType=KVM`), whether
 //! `start` is 0, and every
 //! other parameter verbatim. REST queries are keyed straight from the text ([`syntax::scan_rest`],
@@ -155,7 +156,8 @@ impl Key {
     fn value(&mut self, op: Op, switch: impl FnOnce() -> bool, value: Option<&str>) {
         match (op, value) {
             (Op::In | Op::NotIn, Some(v)) => {
-                self.num(b'n', v.bytes().filter(|b| *b == b',').count() + 1);
+                let items = v.bytes().filter(|b| *b == b',').count() + 1;
+                self.num(b'n', plan::in_list_bucket(items));
             }
             (Op::Eq, Some(v)) if switch() => self.text(b'v', v),
             _ => {}
@@ -495,8 +497,9 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
         return None;
     }
     let mut params = Vec::with_capacity(entry.recipes.len());
-    // IN-list items come in order: one pass over each list.
-    let mut items: Option<(usize, usize, std::str::Split<'_, char>)> = None;
+    // IN-list items come in order: one pass over each list. Past its end (the padding up to the
+    // list's length bucket, `plan::in_list_bucket`) the last item repeats.
+    let mut items: Option<(usize, usize, std::str::Split<'_, char>, &str)> = None;
     for r in &entry.recipes {
         let p = match r {
             Recipe::Value {
@@ -512,15 +515,22 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
                 form,
             } => {
                 let text = match &mut items {
-                    Some((c, next, it)) if c == condition && next == i => {
+                    Some((c, next, it, last)) if c == condition && next == i => {
                         *next += 1;
-                        it.next()?
+                        if let Some(t) = it.next() {
+                            *last = t;
+                        }
+                        *last
                     }
                     _ => {
                         let v = values.condition(*condition)?;
                         let mut it = v.split(',');
-                        let t = it.nth(*i)?;
-                        items = Some((*condition, i + 1, it));
+                        let t = match it.nth(*i) {
+                            Some(t) => t,
+                            // A padding position first met (the list bound twice, MySQL).
+                            None => v.rsplit(',').next()?,
+                        };
+                        items = Some((*condition, i + 1, it, t));
                         t
                     }
                 };

@@ -92,7 +92,8 @@ pub enum Test {
     In {
         /// NOT IN.
         negated: bool,
-        /// The items.
+        /// The items, in the order written, padded to [`in_list_bucket`] of their number by
+        /// repeating the last one (the same set: `x IN (a, b, c, c)` is `x IN (a, b, c)`).
         values: Vec<Param>,
     },
     /// `value [NOT] LIKE pattern ESCAPE '\'`.
@@ -107,6 +108,18 @@ pub enum Test {
         /// IS NOT NULL.
         negated: bool,
     },
+}
+
+/// The number of placeholders an IN list of `n` items is written with: `n` up to 4, then the next
+/// power of two up to 256, then `n`. Lists whose lengths share a bucket share one statement text,
+/// so the statement-shape cache keeps one entry (and SQLite one prepared statement) per bucket
+/// instead of one per length; the extra placeholders repeat the last item.
+pub fn in_list_bucket(n: usize) -> usize {
+    match n {
+        0..=4 => n,
+        5..=256 => n.next_power_of_two(),
+        _ => n,
+    }
 }
 
 /// One predicate inside a scope.
@@ -288,4 +301,27 @@ pub struct Query {
     pub case_sensitive: bool,
     /// What the resolver decided.
     pub notes: Vec<Note>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_list_bucket;
+
+    #[test]
+    fn in_list_buckets_are_exact_then_powers_of_two_then_exact() {
+        let got: Vec<usize> = [
+            1, 2, 3, 4, 5, 8, 9, 16, 17, 100, 128, 129, 256, 257, 511, 10_000,
+        ]
+        .into_iter()
+        .map(in_list_bucket)
+        .collect();
+        assert_eq!(
+            got,
+            [
+                1, 2, 3, 4, 8, 8, 16, 16, 32, 128, 128, 256, 256, 257, 511, 10_000
+            ]
+        );
+        // Never fewer placeholders than items.
+        assert!((0..2_000).all(|n| in_list_bucket(n) >= n));
+    }
 }

@@ -12,7 +12,6 @@ use std::cell::Cell;
 use zstack_query::{Dialect, Engine, resolve, syntax};
 
 #[path = "../benches/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use common::{REFERENCE_REST, reference_with};

@@ -57,6 +57,43 @@ fn same_shape_new_values_is_a_hit() {
 }
 
 #[test]
+fn in_lists_of_one_length_bucket_share_an_entry() {
+    // 5..=8 items are written with 8 placeholders, 9..=16 with 16 (plan::in_list_bucket): one
+    // entry per bucket and dialect, the padding bound to each list's own last item.
+    let e = fresh();
+    let list = |n: usize, tag: &str| {
+        let items: Vec<String> = (0..n).map(|i| format!("{tag}{i}")).collect();
+        format!("q=uuid?={}&q=name!?={}", items.join(","), items.join(","))
+    };
+    for dialect in Dialect::ALL {
+        for (n, tag) in [
+            (5, "a"),
+            (8, "b"),
+            (6, "c"),
+            (7, "d"),
+            (9, "e"),
+            (16, "f"),
+            (12, "g"),
+        ] {
+            agree(&e, Some("vm-instances"), &list(n, tag), dialect);
+        }
+    }
+    let s = e.cache_stats();
+    // Per dialect: a miss for 5 and for 9, hits for the other five.
+    assert_eq!((s.hits, s.misses, s.entries), (15, 6, 6), "{s:?}");
+    let sql = e
+        .compile(Some("vm-instances"), &list(6, "x"), Dialect::Sqlite)
+        .expect("compiles");
+    let params: Vec<String> = sql.main.params.iter().map(|p| format!("{p:?}")).collect();
+    assert_eq!(params.len(), 8 + 8 + 1, "{params:?}");
+    assert_eq!(
+        params[5..8],
+        [params[5].clone(), params[5].clone(), params[5].clone()]
+    );
+    assert!(params[5].contains("x5"), "{params:?}");
+}
+
+#[test]
 fn every_form_hits() {
     let e = fresh();
     for (a, b) in [

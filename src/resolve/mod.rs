@@ -745,9 +745,9 @@ impl<'s> Resolver<'s> {
         mut item: impl FnMut(&str, Span) -> Result<Param>,
     ) -> Result<Vec<Param>> {
         let max = self.options.limits.max_in_list;
-        // Sized once: at most `max + 1` items are ever pushed.
+        // Sized once: at most `max + 1` items are ever pushed, then the padding.
         let items = text.bytes().filter(|b| *b == b',').count() + 1;
-        let mut out = Vec::with_capacity(items.min(max + 1));
+        let mut out = Vec::with_capacity(plan::in_list_bucket(items.min(max + 1)));
         let mut offset = 0;
         for part in text.split(',') {
             if out.len() >= max {
@@ -767,6 +767,11 @@ impl<'s> Resolver<'s> {
             };
             out.push(item(part, s)?);
             offset += part.len() + 1;
+        }
+        // One statement per length bucket (plan::in_list_bucket): pad with the last item.
+        let padded = plan::in_list_bucket(out.len());
+        if let Some(last) = out.last().cloned() {
+            out.resize(padded, last);
         }
         Ok(out)
     }

@@ -219,7 +219,7 @@ pub struct QuerySpec {
 
 fn val_spec() -> impl Strategy<Value = ValSpec> {
     prop_oneof![
-        6 => (0usize..40, 0u8..8, 1usize..=3).prop_map(|(i, m, n)| ValSpec::FromData { i, m, n }),
+        6 => (0usize..40, 0u8..8, 1usize..=7).prop_map(|(i, m, n)| ValSpec::FromData { i, m, n }),
         2 => "[aAbBzZ_%\\\\ 1-]{0,5}".prop_map(ValSpec::Random),
         1 => (0usize..3).prop_map(ValSpec::Mistyped),
     ]
