@@ -4,8 +4,9 @@
 Reads every `target/criterion/**/new/{benchmark,estimates}.json` (run the benches first:
 `cargo bench --bench compile`, `cargo bench --bench exec`, `cargo bench --bench allocations`),
 prints Markdown tables (medians with criterion's 95% interval, ratios to the floors,
-allocations per call), and draws `docs/perf-scale.png`: compile time against the number of
-conditions, the path depth and the IN-list length, with the time per item.
+allocations per call, callgrind instructions when `tools/count_instructions.py` has run), and
+draws `docs/perf-scale.png`: compile time (and instructions) against the number of conditions,
+the path depth and the IN-list length.
 
 Usage: python3 tools/plot_bench.py [--criterion DIR] [--out PNG] [--markdown FILE]
 Needs matplotlib for the plot (`pip install matplotlib`); without it the tables still print.
@@ -111,7 +112,31 @@ def allocations(criterion_dir):
     return "\n".join(rows)
 
 
-def plot(results, out):
+def instructions(criterion_dir):
+    """The callgrind counts of tools/count_instructions.py, or None."""
+    path = criterion_dir / "instructions.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def instruction_tables(counts):
+    if not counts:
+        return ""
+    per = counts["per_call"]
+    floor = per.get("floor")
+    rows = ["| call | instructions | ÷ sea-query by hand |", "|---|---:|---:|"]
+    for k, v in per.items():
+        ratio = f"{v / floor:.2f}×" if floor else ""
+        rows.append(f"| `{k}` | {v:,} | {ratio} |")
+    rows += ["", "| curve | N | instructions | per item |", "|---|---:|---:|---:|"]
+    for curve, pts in counts["scale"].items():
+        for n, v in sorted(pts.items(), key=lambda p: int(p[0])):
+            rows.append(f"| `scale/{curve}/N` | {n} | {v:,} | {v / int(n):,.0f} |")
+    return "\n".join(rows)
+
+
+def plot(results, counts, out):
     try:
         import matplotlib
 
@@ -120,23 +145,21 @@ def plot(results, out):
     except ImportError:
         print("matplotlib is missing (pip install matplotlib): no plot", file=sys.stderr)
         return False
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    nrows = 2 if counts else 1
+    fig, axes = plt.subplots(nrows, 3, figsize=(15, 4.6 * nrows), squeeze=False)
     specs = [
         ("conditions", "conditions (ANDed, mixed fields and paths)", True),
         ("depth", "path depth (relation hops)", False),
         ("in_list", "IN-list length", True),
     ]
-    for ax, (name, label, log) in zip(axes, specs):
-        pts = series(results, name)
-        if not pts:
-            continue
-        xs = [n for n, _ in pts]
-        med = [v[0] / 1e3 for _, v in pts]
-        lo = [v[0] / 1e3 - v[1] / 1e3 for _, v in pts]
-        hi = [v[2] / 1e3 - v[0] / 1e3 for _, v in pts]
-        ax.errorbar(xs, med, yerr=[lo, hi], marker="o", capsize=3, label="compile (cold)")
+
+    def draw(ax, xs, ys, errs, label, ylabel, title, log, fmt):
+        if errs:
+            ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3, label=label)
+        else:
+            ax.plot(xs, ys, marker="o", label=label)
         # A line of slope 1 through the largest point: linear growth follows it.
-        n_max, t_max = xs[-1], med[-1]
+        n_max, t_max = xs[-1], ys[-1]
         ax.plot(
             xs,
             [t_max * n / n_max for n in xs],
@@ -147,14 +170,36 @@ def plot(results, out):
         if log:
             ax.set_xscale("log")
             ax.set_yscale("log")
-        ax.set_xlabel(label)
-        ax.set_ylabel("median compile time (µs)")
-        ax.set_title(f"scale/{name}/N")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
-        for n, t in zip(xs, med):
-            ax.annotate(f"{t:.3g}", (n, t), textcoords="offset points", xytext=(4, -10), fontsize=7)
+        for n, t in zip(xs, ys):
+            ax.annotate(fmt(t), (n, t), textcoords="offset points", xytext=(4, -10), fontsize=7)
         ax.legend(fontsize=8, loc="upper left")
-    fig.suptitle("zstack-query: cold compile time against query size (criterion medians, 95% intervals)")
+
+    for col, (name, label, log) in enumerate(specs):
+        pts = series(results, name)
+        if pts:
+            xs = [n for n, _ in pts]
+            med = [v[0] / 1e3 for _, v in pts]
+            lo = [v[0] / 1e3 - v[1] / 1e3 for _, v in pts]
+            hi = [v[2] / 1e3 - v[0] / 1e3 for _, v in pts]
+            ax = axes[0][col]
+            draw(ax, xs, med, [lo, hi], "compile (cold), criterion median",
+                 "median compile time (µs)", f"scale/{name}/N: time", log, lambda t: f"{t:.3g}")
+            ax.set_xlabel(label)
+        if counts and name in counts["scale"]:
+            pts = sorted((int(n), v) for n, v in counts["scale"][name].items())
+            xs = [n for n, _ in pts]
+            ys = [v / 1e3 for _, v in pts]
+            ax = axes[1][col]
+            draw(ax, xs, ys, None, "compile (cold), callgrind", "instructions (thousands)",
+                 f"scale/{name}/N: instructions (deterministic)", log, lambda t: f"{t:.4g}k")
+            ax.set_xlabel(label)
+    fig.suptitle(
+        "zstack-query: cold compile against query size "
+        "(top: criterion medians with 95% intervals; bottom: callgrind instructions)"
+    )
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
@@ -188,6 +233,7 @@ def main():
     stages = [f"stage/{s}/{f}" for s in ["parse", "resolve"] for f in ["rest", "cli", "json"]]
     stages += [f"stage/emit/{d}" for d in ["sqlite", "mysql", "postgres"]]
     execs = sorted(k for k in results if k.startswith("exec/"))
+    counts = instructions(crit)
     parts = [
         "### Reference query\n\n" + table(results, compile_ids, "bench"),
         "### Ratios to the floors\n\n" + ratios(results),
@@ -195,13 +241,14 @@ def main():
         "### End to end per form and dialect (cold)\n\n" + table(results, forms, "bench"),
         "### Scale curves\n\n" + scale_table(results),
         "### Allocations per call\n\n" + allocations(crit),
+        "### Instructions (callgrind)\n\n" + instruction_tables(counts),
         "### Execution on the 100k-VM demo\n\n" + table(results, execs, "bench"),
     ]
     text = "\n\n".join(p for p in parts if not p.endswith("\n\n"))
     print(text)
     if args.markdown:
         pathlib.Path(args.markdown).write_text(text + "\n")
-    plot(results, pathlib.Path(args.out))
+    plot(results, counts, pathlib.Path(args.out))
 
 
 if __name__ == "__main__":
