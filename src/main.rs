@@ -198,7 +198,10 @@ fn open_demo(engine: &Engine, args: &Args, fresh: bool) -> anyhow::Result<Connec
         let total: usize = counts.iter().map(|(_, n)| n).sum();
         eprintln!("done: {total} rows");
     }
-    Connection::open(&path).with_context(|| format!("opening {}", path.display()))
+    let conn = Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    // The REPL runs many shapes on one connection.
+    zstack_query::exec::keep_prepared_statements(&conn);
+    Ok(conn)
 }
 
 fn query_arg(args: &Args) -> anyhow::Result<&str> {

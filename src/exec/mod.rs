@@ -91,6 +91,16 @@ fn json_of(v: ValueRef<'_>, ty: &FieldType) -> Value {
     }
 }
 
+/// How many prepared statements a long-lived connection keeps (least recently used first out).
+/// rusqlite keeps 16 by default, fewer than the shapes a server sees (the statement-shape cache
+/// holds 1,024 by default): with 16, a rotation of 17 shapes would re-prepare every statement.
+pub const PREPARED_STATEMENTS: usize = 256;
+
+/// Makes `conn` keep [`PREPARED_STATEMENTS`] prepared statements (`prepare_cached`).
+pub fn keep_prepared_statements(conn: &Connection) {
+    conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+}
+
 fn rows(
     conn: &Connection,
     st: &Statement,

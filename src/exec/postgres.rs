@@ -144,8 +144,9 @@ fn json_of(row: &postgres::Row, i: usize, ty: &FieldType) -> Result<Value> {
     })
 }
 
-/// How many prepared statements a [`PreparedClient`] keeps (least recently used first out).
-pub const PREPARED_STATEMENTS: usize = 256;
+/// How many prepared statements a [`PreparedClient`] keeps (least recently used first out): the
+/// same bound as a SQLite connection's ([`super::PREPARED_STATEMENTS`]).
+pub use super::PREPARED_STATEMENTS;
 
 /// A client that prepares each statement text once: PostgreSQL parses and describes it on the
 /// first use, and later uses bind and execute it in one round trip (a plain `query` with a text

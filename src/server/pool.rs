@@ -177,6 +177,7 @@ fn open(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(path, &e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| db_error(path, &e))?;
+    crate::exec::keep_prepared_statements(&conn);
     Ok(conn)
 }
 
