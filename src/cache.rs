@@ -396,7 +396,12 @@ impl ShapeCache {
                 // The last segment: a type field at any depth may switch (`host.hypervisorType`).
                 let switch = || {
                     let path = at(p.start, p.path_end);
-                    self.switches(path.rsplit('.').next().unwrap_or(path))
+                    // A byte scan: `rsplit('.')` costs ~100 instructions per condition here.
+                    let last = match path.bytes().rposition(|b| b == b'.') {
+                        Some(dot) => path.get(dot + 1..).unwrap_or(""),
+                        None => path,
+                    };
+                    self.switches(last)
                 };
                 key.value(p.op, switch, value);
                 values
