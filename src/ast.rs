@@ -147,18 +147,18 @@ impl<'a> Segments<'a> {
 
     /// Appends a segment.
     pub fn push(&mut self, segment: Segment<'a>) {
+        // What a moved-out segment leaves behind for the instant before `*self` is replaced.
+        let hole = || Spanned::new(Cow::Borrowed(""), Span::default());
         match self {
             Segments::Many(v) if v.is_empty() => *self = Segments::One(segment),
             Segments::Many(v) => v.push(segment),
             Segments::One(first) => {
-                let empty = Spanned::new(Cow::Borrowed(""), Span::default());
-                let first = std::mem::replace(first, empty);
+                let first = std::mem::replace(first, hole());
                 *self = Segments::Two([first, segment]);
             }
-            Segments::Two([a, b]) => {
-                let (a, b) = (std::mem::take(&mut a.node), std::mem::take(&mut b.node));
-                let (sa, sb) = (self[0].span, self[1].span);
-                *self = Segments::Many(vec![Spanned::new(a, sa), Spanned::new(b, sb), segment]);
+            Segments::Two(pair) => {
+                let [a, b] = std::mem::replace(pair, [hole(), hole()]);
+                *self = Segments::Many(vec![a, b, segment]);
             }
         }
     }
