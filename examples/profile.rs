@@ -2,7 +2,8 @@
 //! `cargo build --release --example profile && valgrind --tool=callgrind
 //! target/release/examples/profile cold 2000`. Modes: `cold` (parse + resolve + emit),
 //! `cached` (statement-shape cache hits), `parse`, `resolve`, `emit`, `floor` (the
-//! statement built by hand with sea-query), `format` (a plain `format!` of the SQL);
+//! statement built by hand with sea-query), `floor_and_where` (the same with `and_where`),
+//! `format` (a plain `format!` of the SQL);
 //! `conditions N`, `depth N`, `in_list N`: one cold compile of a scale-curve query of size N.
 
 use std::hint::black_box;
@@ -91,6 +92,9 @@ fn main() {
             }
             "floor" => {
                 black_box(common::sea_query_by_hand());
+            }
+            "floor_and_where" => {
+                black_box(common::sea_query_and_where());
             }
             "format" => {
                 let a = black_box("t0");

@@ -4,7 +4,8 @@
 Wall-clock medians on a shared 2-vCPU machine move by ±30 % between runs; instruction counts do not.
 This runs `examples/profile.rs` under callgrind and writes `target/criterion/instructions.json`:
 
-- per call, for the reference query: `cold`, `parse`, `resolve`, `emit`, `cached`, `floor`, `format`
+- per call, for the reference query: `cold`, `parse`, `resolve`, `emit`, `cached`, `floor`,
+  `floor_and_where`, `format`
   (the difference between loops of 1,500 and 500 calls, divided by 1,000: setup cancels out);
 - one cold compile of each scale-curve query (`conditions`, `depth`, `in_list` at the sizes of
   `benches/compile.rs`), counted alone with `--toggle-collect`.
@@ -24,7 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "target" / "release" / "examples" / "profile"
 OUT = ROOT / "target" / "criterion" / "instructions.json"
 
-CALLS = ["cold", "parse", "resolve", "emit", "cached", "floor", "format"]
+CALLS = ["cold", "parse", "resolve", "emit", "cached", "floor", "floor_and_where", "format"]
 # The sizes of benches/common/mod.rs (SCALE_CONDITIONS, SCALE_DEPTH, SCALE_IN_LIST).
 SCALE = {
     "conditions": [1, 3, 10, 30, 100, 300, 1000],

@@ -76,6 +76,35 @@ pub const SCALE_DEPTH: [usize; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 /// IN-list lengths.
 pub const SCALE_IN_LIST: [usize; 5] = [1, 10, 100, 1000, 10000];
 
+/// The same statement written the idiomatic way, with `and_where`: sea-query then renders
+/// `LIKE … ESCAPE` without parentheses (so the text differs by them) and clones each WHERE
+/// `Condition`, subqueries included, as it renders. The peer survey measured this form (3.7 µs).
+pub fn sea_query_and_where() -> (String, sea_query::Values) {
+    use sea_query::{BinOper, Expr, ExprTrait, Order, Query, SqliteQueryBuilder};
+    let mut nic = Query::select();
+    nic.from_as("VmNicVO", "t1")
+        .column(("t1", "vmInstanceUuid"))
+        .and_where(Expr::col(("t1", "ip")).eq("10.0.0.5"));
+    let mut zone = Query::select();
+    zone.from_as("ZoneVO", "t2")
+        .column(("t2", "uuid"))
+        .and_where(Expr::col(("t2", "name")).eq("z1"));
+    let mut q = Query::select();
+    q.column(("t0", "uuid"))
+        .column(("t0", "name"))
+        .from_as("VmInstanceVO", "t0")
+        .and_where(Expr::col(("t0", "name")).binary(
+            BinOper::Like,
+            Expr::val("web%").binary(BinOper::Escape, Expr::Constant('\\'.into())),
+        ))
+        .and_where(Expr::col(("t0", "uuid")).in_subquery(nic))
+        .and_where(Expr::col(("t0", "zoneUuid")).in_subquery(zone))
+        .order_by(("t0", "createDate"), Order::Desc)
+        .order_by(("t0", "uuid"), Order::Asc)
+        .limit(20);
+    q.build(SqliteQueryBuilder)
+}
+
 /// The reference statement built by hand with sea-query (`floor/sea_query_by_hand`). The WHERE
 /// clauses as a chain of ANDs (`and_or_where`), as emit sets them: the text is the engine's (a
 /// chain puts `LIKE … ESCAPE` in parentheses), and a chain is not cloned on render.
