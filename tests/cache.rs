@@ -357,6 +357,12 @@ const VALUES: &[&str] = &[
     "UserVM",
     "true",
     "null",
+    // IN lists past 4 items share a statement per length bucket (`plan::in_list_bucket`): two
+    // lengths of one bucket (5..8), one of the next, and a wrong item in the padded range.
+    "a,b,c,d,e",
+    "1,2,3,4,5,6,7,8",
+    "u,v,w,x,y,z,a,b,c",
+    "1,2,3,4,5,6,x",
 ];
 
 #[derive(Clone, Debug)]
