@@ -60,15 +60,9 @@ fn count<T>(n: u64, mut f: impl FnMut(u64) -> T) -> (f64, f64) {
 }
 
 fn main() {
-    let cold = Engine::builder()
-        .shape_cache(0)
-        .build()
-        .expect("the embedded schema loads");
+    let cold = cold_engine();
     let cached = Engine::zstack().expect("the embedded schema loads");
-    let options = resolve::Options {
-        limits: *cold.limits(),
-        ..resolve::Options::default()
-    };
+    let options = resolve_options(&cold);
     let variants: Vec<String> = (0..64).map(reference_with).collect();
     for v in &variants {
         cached.compile(None, v, Dialect::Sqlite).expect("compiles");

@@ -9,17 +9,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use zstack_query::plan::Param;
-use zstack_query::{Dialect, Engine, Limits, resolve, syntax};
+use zstack_query::{Dialect, Engine, resolve, syntax};
 
 use common::*;
-
-/// An engine without the statement-shape cache: every compile parses, resolves and emits.
-fn cold_engine() -> Engine {
-    Engine::builder()
-        .shape_cache(0)
-        .build()
-        .expect("the embedded schema loads")
-}
 
 fn format_floor(name: &str, ip: &str, zone: &str, limit: i64) -> (String, Vec<Param>) {
     let (a, b, c) = ("t0", "t1", "t2");
@@ -112,10 +104,7 @@ fn reference(c: &mut Criterion) {
 
 fn stages(c: &mut Criterion) {
     let engine = cold_engine();
-    let options = resolve::Options {
-        limits: *engine.limits(),
-        ..resolve::Options::default()
-    };
+    let options = resolve_options(&engine);
     let mut g = c.benchmark_group("stage");
     for (form, text) in [
         ("rest", REFERENCE_REST),
@@ -140,15 +129,7 @@ fn stages(c: &mut Criterion) {
 }
 
 fn scale(c: &mut Criterion) {
-    // A long IN list is one long value: lift the 4 KiB value bound (the item bound stays 10,000).
-    let engine = Engine::builder()
-        .shape_cache(0)
-        .limits(Limits {
-            max_value_length: 1 << 20,
-            ..Limits::default()
-        })
-        .build()
-        .expect("the embedded schema loads");
+    let engine = scale_engine();
     let mut g = c.benchmark_group("scale");
     for (name, xs, make) in [
         (

@@ -13,7 +13,7 @@ use zstack_query::{Dialect, Engine, resolve, syntax};
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-const REFERENCE: &str = "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name";
+use common::REFERENCE_REST as REFERENCE;
 
 /// One compile, on its own for `--toggle-collect='*measured*'`.
 #[inline(never)]
@@ -34,31 +34,18 @@ fn main() {
     if let Some(make) = make {
         // One cold compile of the scale curve's query of size `n` (instructions of the compile alone:
         // `valgrind --tool=callgrind --toggle-collect='*measured*' …`).
-        let engine = Engine::builder()
-            .shape_cache(0)
-            .limits(zstack_query::Limits {
-                max_value_length: 1 << 20,
-                ..zstack_query::Limits::default()
-            })
-            .build()
-            .expect("the embedded schema loads");
+        let engine = common::scale_engine();
         // Warm up (the emitter's alias table is built on first use), then the measured compile.
         black_box(engine.compile(None, REFERENCE, Dialect::Sqlite)).ok();
         measured(&engine, &make(n));
         return;
     }
-    let cold = Engine::builder()
-        .shape_cache(0)
-        .build()
-        .expect("the embedded schema loads");
+    let cold = common::cold_engine();
     let cached = Engine::zstack().expect("the embedded schema loads");
     let variants: Vec<String> = (0..64)
         .map(|i| REFERENCE.replace("10.0.0.5", &format!("10.0.0.{i}")))
         .collect();
-    let options = resolve::Options {
-        limits: *cold.limits(),
-        ..resolve::Options::default()
-    };
+    let options = common::resolve_options(&cold);
     let ast = syntax::parse(REFERENCE, cold.limits()).expect("parses");
     let plan = cold.plan(None, REFERENCE).expect("resolves");
     for i in 0..n {

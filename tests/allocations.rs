@@ -14,7 +14,7 @@ use zstack_query::{Dialect, Engine, resolve, syntax};
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use common::{REFERENCE_REST, reference_with};
+use common::{REFERENCE_REST, cold_engine, reference_with, resolve_options};
 
 /// Counts the allocations (and reallocations) made by the current thread.
 struct Counting;
@@ -63,15 +63,9 @@ fn allocations<T>(f: impl FnOnce() -> T) -> u64 {
 /// docs/performance.md, session 3), and the counter does see allocations.
 #[test]
 fn reference_query_allocations_stay_within_budget() {
-    let cold = Engine::builder()
-        .shape_cache(0)
-        .build()
-        .expect("the embedded schema loads");
+    let cold = cold_engine();
     let cached = Engine::zstack().expect("the embedded schema loads");
-    let options = resolve::Options {
-        limits: *cold.limits(),
-        ..resolve::Options::default()
-    };
+    let options = resolve_options(&cold);
     // Warm up: lazily built tables, the cache entry, this thread's key buffer.
     cold.compile(None, REFERENCE_REST, Dialect::Sqlite)
         .expect("compiles");

@@ -1,7 +1,39 @@
-//! Inputs shared by the bench targets: the reference query in its three forms, and the generators
-//! of the scale curves.
+//! Inputs shared by the bench targets (and `examples/profile.rs`, `tests/allocations.rs`): the
+//! engines they measure, the reference query in its three forms, the generators of the scale
+//! curves, and the hand-built floors.
 
 #![allow(dead_code)]
+
+use zstack_query::{Engine, Limits, resolve};
+
+/// An engine without the statement-shape cache: every compile parses, resolves and emits.
+pub fn cold_engine() -> Engine {
+    Engine::builder()
+        .shape_cache(0)
+        .build()
+        .expect("the embedded schema loads")
+}
+
+/// A cold engine for the scale curves: a long IN list is one long value, so the 4 KiB value bound
+/// is lifted to 1 MiB (the item bound stays 10,000).
+pub fn scale_engine() -> Engine {
+    Engine::builder()
+        .shape_cache(0)
+        .limits(Limits {
+            max_value_length: 1 << 20,
+            ..Limits::default()
+        })
+        .build()
+        .expect("the embedded schema loads")
+}
+
+/// The resolver options `engine` compiles with (for calling `resolve::resolve` alone).
+pub fn resolve_options(engine: &Engine) -> resolve::Options {
+    resolve::Options {
+        limits: *engine.limits(),
+        ..resolve::Options::default()
+    }
+}
 
 /// The reference query (issue 6), REST form.
 pub const REFERENCE_REST: &str = "vm-instances?q=name~=web%25&q=vmNics.ip=10.0.0.5&q=zone.name=z1&sort=-createDate&limit=20&fields=uuid,name";
