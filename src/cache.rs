@@ -156,8 +156,7 @@ impl Key {
     fn value(&mut self, op: Op, switch: impl FnOnce() -> bool, value: Option<&str>) {
         match (op, value) {
             (Op::In | Op::NotIn, Some(v)) => {
-                let items = v.bytes().filter(|b| *b == b',').count() + 1;
-                self.num(b'n', plan::in_list_bucket(items));
+                self.num(b'n', plan::in_list_bucket(resolve::in_list_len(v)));
             }
             (Op::Eq, Some(v)) if switch() => self.text(b'v', v),
             _ => {}

@@ -746,7 +746,7 @@ impl<'s> Resolver<'s> {
     ) -> Result<Vec<Param>> {
         let max = self.options.limits.max_in_list;
         // Sized once: at most `max + 1` items are ever pushed, then the padding.
-        let items = text.bytes().filter(|b| *b == b',').count() + 1;
+        let items = in_list_len(text);
         let mut out = Vec::with_capacity(plan::in_list_bucket(items.min(max + 1)));
         let mut offset = 0;
         for part in text.split(',') {
@@ -1122,6 +1122,12 @@ fn field_name_of_column(schema: &Schema, owner: ResourceId, column: &'static str
         .iter()
         .find(|f| f.column == column)
         .map_or(column, |f| f.name)
+}
+
+/// The number of items of an IN value (design.md: `?=` splits on every comma; items are not
+/// trimmed, so `a,,b` has three). The statement-shape cache keys the same count.
+pub(crate) fn in_list_len(text: &str) -> usize {
+    text.bytes().filter(|b| *b == b',').count() + 1
 }
 
 /// design.md: `\` is the LIKE escape character. A lone trailing `\` escapes nothing; it is taken
