@@ -12,7 +12,7 @@
 //! | parse the REST query string, the zstack-cli line or the SDK JSON | [`syntax`] → [`ast`] | the grammar (`grammar/query.ebnf`), not the schema |
 //! | load `schema/*.toml` into resources and a relation graph | [`schema`] | ZStack's resources, not queries |
 //! | bind paths, type values, check parameters | [`resolve`] → [`plan`] | the schema, not SQL |
-//! | build SQL with sea-query | [`emit`] | SQL dialects, not the query language |
+//! | write the SQL text and its parameters (a direct writer, checked against sea-query's builder) | [`emit`] | SQL dialects, not the query language |
 //! | run on SQLite, shape the reply | [`exec`] | rusqlite |
 //! | list fields and relations at a path, complete words | [`introspect`] | the schema |
 //!

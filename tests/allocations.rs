@@ -60,7 +60,7 @@ fn allocations<T>(f: impl FnOnce() -> T) -> u64 {
 }
 
 /// The reference query's allocations per stage stay within their budgets (the counts of
-/// docs/performance.md, session 3), and the counter does see allocations.
+/// docs/performance.md, session 4), and the counter does see allocations.
 #[test]
 fn reference_query_allocations_stay_within_budget() {
     let cold = cold_engine();
@@ -90,12 +90,12 @@ fn reference_query_allocations_stay_within_budget() {
         (
             "emit",
             allocations(|| zstack_query::emit::emit(&plan, cold.schema(), Dialect::Sqlite)),
-            36,
+            7,
         ),
         (
             "cold compile",
             allocations(|| cold.compile(None, REFERENCE_REST, Dialect::Sqlite)),
-            52,
+            23,
         ),
         (
             "cache hit",

@@ -8,6 +8,8 @@ mod docs;
 mod injection;
 // Pathological inputs hit typed limits in bounded time.
 mod limits;
+// The direct SQL writer and the sea-query builder write the same statements.
+mod emit_equivalence;
 // Golden data: tests/golden/*.toml, the SQL per dialect, params and demo rows of each query.
 mod golden;
 // The live differential suite on real MariaDB and PostgreSQL servers (`--features live-db`).

@@ -1,5 +1,6 @@
-//! parse → resolve → emit on arbitrary text, for each dialect: never a panic, and every `Ok` is SQL
-//! that SQLite can prepare (on the schema's tables) with as many placeholders as parameters.
+//! parse → resolve → emit on arbitrary text, for each dialect: never a panic, every `Ok` is SQL
+//! that SQLite can prepare (on the schema's tables) with as many placeholders as parameters, and
+//! the direct writer writes what the sea-query builder writes for the same plan.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -35,6 +36,10 @@ fuzz_target!(|data: &[u8]| {
             _ => sql.main.text.matches('?').count(),
         };
         assert_eq!(marks, sql.main.params.len(), "{}", sql.main.text);
+        if let Ok(plan) = engine().plan(resource, query) {
+            let built = zstack_query::emit::emit_with_sea_query(&plan, engine().schema(), d);
+            assert_eq!(sql, built, "the direct writer and sea-query differ");
+        }
         if d == Dialect::Sqlite {
             CONN.with(|c| {
                 let stmt = c.prepare(&sql.main.text).unwrap_or_else(|e| panic!("{e}: {}", sql.main.text));

@@ -184,6 +184,23 @@ impl Dialect {
         }
     }
 
+    /// The identifier quote (sea-query's: `"`, or `` ` `` on MySQL).
+    pub(crate) fn quote(self) -> char {
+        match self {
+            Dialect::Mysql => '`',
+            Dialect::Sqlite | Dialect::Postgres => '"',
+        }
+    }
+
+    /// The literal `\` as sea-query writes the `ESCAPE` constant where [`Dialect::like_escape`]
+    /// gives none.
+    pub(crate) fn escape_literal(self) -> &'static str {
+        match self {
+            Dialect::Postgres => r"E'\\'",
+            Dialect::Sqlite | Dialect::Mysql => r"'\'",
+        }
+    }
+
     /// True when placeholders are numbered (`$1`, `$2`: PostgreSQL) rather than all `?`.
     pub(crate) fn numbered_placeholders(self) -> bool {
         matches!(self, Dialect::Postgres)

@@ -670,10 +670,17 @@ fn check_query(
             "{query}\n  expected an error {codes:?}, the engine accepted it"
         )));
     }
-    let sql = zstack_query::emit::emit(&plan, e.schema(), Dialect::Sqlite);
-    for d in [Dialect::Mysql, Dialect::Postgres] {
-        let _ = zstack_query::emit::emit(&plan, e.schema(), d);
+    // The direct writer writes what the sea-query builder writes, in every dialect.
+    for d in Dialect::ALL {
+        let direct = zstack_query::emit::emit(&plan, e.schema(), d);
+        let built = zstack_query::emit::emit_with_sea_query(&plan, e.schema(), d);
+        if direct != built {
+            return Err(TestCaseError::fail(format!(
+                "{query}\n  {d}: the direct writer and sea-query differ\n  direct: {direct:?}\n  sea-query: {built:?}"
+            )));
+        }
     }
+    let sql = zstack_query::emit::emit(&plan, e.schema(), Dialect::Sqlite);
     let got = rows::sqlite_answer(conn, &sql).map_err(|err| {
         TestCaseError::fail(format!(
             "{query}\n  SQLite fails: {err}\n  {}",
