@@ -612,7 +612,7 @@ fn entry(
     where_order(&plan.root, &mut order);
     // Emit says which plan value each placeholder binds (a value may be bound twice).
     let mut recipes = Vec::with_capacity(sql.where_origins.len() + 2);
-    for &(k, form) in &sql.where_origins {
+    for &(k, form) in sql.where_origins.iter() {
         let origin = order.get(k as usize)?;
         let s = by_origin.get(origin)?;
         recipes.push(Recipe::Value {

@@ -18,6 +18,8 @@ mod dialect;
 mod sea;
 mod writer;
 
+use std::sync::Arc;
+
 pub use dialect::{CaseFold, Dialect};
 
 use crate::plan::{self, Param};
@@ -64,15 +66,16 @@ pub struct Sql {
     pub main: Statement,
     /// The `COUNT(*)` of all matching rows, without ORDER BY / LIMIT (design.md `replyWithCount`).
     pub count: Option<Statement>,
-    /// The main statement's columns.
-    pub columns: Vec<OutColumn>,
+    /// The main statement's columns (shared: a statement-shape cache hit hands out the cached
+    /// list without copying it).
+    pub columns: Arc<[OutColumn]>,
     /// What the main statement returns.
     pub shape: Shape,
     /// For each WHERE placeholder, in order, the ordinal of the plan value it binds (the values
     /// of the plan's tests in scope order: predicates, then sub-scopes; IN items one by one). A
     /// dialect may bind one value twice (MySQL's exact text comparison); the statement-shape cache
     /// re-binds new values through this map.
-    pub(crate) where_origins: Vec<(u32, ValueForm)>,
+    pub(crate) where_origins: Arc<[(u32, ValueForm)]>,
 }
 
 /// How a plan value becomes the parameter of a placeholder.

@@ -255,9 +255,9 @@ pub fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql {
         dialect,
         main: e.statement(&stmt),
         count,
-        columns,
+        columns: columns.into(),
         shape,
-        where_origins: e.origins.into_inner(),
+        where_origins: e.origins.into_inner().into(),
     }
 }
 

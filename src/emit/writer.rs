@@ -11,6 +11,9 @@
 //! here returns the [`Kind`] of what it wrote, and an operand that sea-query would parenthesize
 //! gets its parentheses afterwards ([`Writer::wrap_from`]).
 
+use std::cell::Cell;
+use std::sync::Arc;
+
 use super::{
     CaseFold, Dialect, OutColumn, Shape, Sql, Statement, TEXT_CAPACITY, ValueForm, glob_pattern,
     push_decimal, resource_root,
@@ -92,8 +95,9 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
         ordinal: 0,
         text: String::with_capacity(TEXT_CAPACITY),
         params: Vec::with_capacity(8),
-        origins: Vec::with_capacity(8),
+        origins: ORIGINS.take(),
     };
+    w.origins.clear();
     let tables = w.tables(plan.root.resource);
     let needs_count = plan.reply_with_count
         || matches!(
@@ -147,6 +151,10 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
             w.placeholder(Param::Int(clamp(plan.start)));
         }
     }
+    let where_origins = Arc::from(w.origins.as_slice());
+    if w.origins.capacity() <= KEEP_ORIGINS {
+        ORIGINS.set(w.origins);
+    }
     Sql {
         dialect,
         main: Statement {
@@ -156,9 +164,18 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
         count,
         columns,
         shape,
-        where_origins: w.origins,
+        where_origins,
     }
 }
+
+thread_local! {
+    /// The placeholder origins being recorded, kept between compiles on this thread: the `Sql`
+    /// gets one exact-size copy instead of a growing vector and its copy.
+    static ORIGINS: Cell<Vec<(u32, ValueForm)>> = const { Cell::new(Vec::new()) };
+}
+
+/// Origin buffers larger than this are not kept between compiles.
+const KEEP_ORIGINS: usize = 4096;
 
 /// LIMIT and OFFSET as a parameter (sea-query binds them as unsigned; clients as `i64`).
 fn clamp(n: u64) -> i64 {
@@ -710,7 +727,7 @@ impl Writer<'_> {
 
     // ---- SELECT list, ORDER BY ----------------------------------------------------------------
 
-    fn select_list(&mut self, plan: &plan::Query, t: Tables) -> (Vec<OutColumn>, Shape) {
+    fn select_list(&mut self, plan: &plan::Query, t: Tables) -> (Arc<[OutColumn]>, Shape) {
         match &plan.output {
             Output::Rows(cols) => {
                 for (i, c) in cols.iter().enumerate() {
@@ -732,10 +749,10 @@ impl Writer<'_> {
             Output::Count => {
                 self.count_column();
                 (
-                    vec![OutColumn {
+                    Arc::new([OutColumn {
                         name: "count",
                         ty: FieldType::Integer,
-                    }],
+                    }]),
                     Shape::Count,
                 )
             }
@@ -754,17 +771,17 @@ impl Writer<'_> {
                     self.text.push_str(", ");
                 }
                 self.count_column();
-                let mut out: Vec<OutColumn> = columns
+                let out = columns
                     .iter()
                     .map(|c| OutColumn {
                         name: c.field,
                         ty: c.ty.clone(),
                     })
+                    .chain(std::iter::once(OutColumn {
+                        name: "count",
+                        ty: FieldType::Integer,
+                    }))
                     .collect();
-                out.push(OutColumn {
-                    name: "count",
-                    ty: FieldType::Integer,
-                });
                 (
                     out,
                     Shape::Groups {
