@@ -53,11 +53,12 @@ pub(crate) fn parse<'a>(input: &'a str, limits: &Limits) -> Result<Query<'a>, Er
 /// Without such a `?`, a text with no `=` or `&` at all is a prefix alone (`vm-instances`).
 fn split_prefix(input: &str, start: usize, end: usize) -> (Option<(&str, Span)>, Option<usize>) {
     let s = input.get(start..end).unwrap_or("");
-    let is_head = |h: &str| !h.bytes().any(|b| b == b'=' || b == b'&');
-    let (head_len, qs) = match s.bytes().position(|b| b == b'?') {
-        Some(i) if is_head(s.get(..i).unwrap_or("=")) => (i, Some(start + i + 1)),
-        _ if is_head(s) => (s.len(), None),
-        _ => return (None, Some(start)),
+    // One scan to the first `?`, `=` or `&` decides: a `?` first ends a prefix; an `=` or `&` first
+    // means there is none (the text before any `?` would hold it); none of them, all is prefix.
+    let (head_len, qs) = match s.bytes().position(|b| matches!(b, b'?' | b'=' | b'&')) {
+        Some(i) if s.as_bytes().get(i) == Some(&b'?') => (i, Some(start + i + 1)),
+        Some(_) => return (None, Some(start)),
+        None => (s.len(), None),
     };
     let head = s.get(..head_len).unwrap_or("");
     // Every part of `rest-prefix` holds a `/` or a blank: without them it is empty.
@@ -396,6 +397,55 @@ mod tests {
 
     fn span(r: std::ops::Range<usize>) -> Span {
         Span::from(r)
+    }
+
+    /// The prefix rule as the grammar states it: a `?` ends a prefix when the text before it holds
+    /// no `=` or `&`; without such a `?`, a text with neither is all prefix.
+    fn head_by_the_rule(s: &str) -> (Option<usize>, Option<usize>) {
+        let is_head = |h: &str| !h.bytes().any(|b| b == b'=' || b == b'&');
+        match s.find('?') {
+            Some(i) if is_head(&s[..i]) => (Some(i), Some(i + 1)),
+            _ if is_head(s) => (Some(s.len()), None),
+            _ => (None, Some(0)),
+        }
+    }
+
+    #[test]
+    fn the_one_scan_prefix_split_follows_the_rule() {
+        for s in [
+            "",
+            "vm-instances",
+            "vm-instances?",
+            "vm-instances?q=a",
+            "q=a",
+            "q=name?=a,b",
+            "a&b",
+            "a?b?c",
+            "?",
+            "?q=a",
+            "=?",
+            "&?x",
+            "vm?q=a?=b",
+            "GET /zstack/v1/hosts?limit=1",
+            "hosts/",
+            "x=y?z",
+            "abc&",
+            "v?&",
+        ] {
+            let (head, qs) = split_prefix(s, 0, s.len());
+            let (want_head, want_qs) = head_by_the_rule(s);
+            assert_eq!(qs, want_qs, "{s:?}");
+            if want_head.is_none() {
+                assert!(head.is_none(), "{s:?}");
+            }
+            if let (Some((name, span)), Some(h)) = (head, want_head) {
+                assert!(
+                    span.end <= h && s[..h].ends_with(name)
+                        || s[..h].trim_end_matches('/').ends_with(name),
+                    "{s:?}"
+                );
+            }
+        }
     }
 
     fn rest(s: &str) -> Query<'_> {
