@@ -34,7 +34,7 @@ fn reference(c: &mut Criterion) {
     let sql = cold
         .compile(None, REFERENCE_REST, Dialect::Sqlite)
         .expect("the reference query compiles");
-    assert_eq!(sql.main.text, REFERENCE_SQLITE);
+    assert_eq!(&*sql.main.text, REFERENCE_SQLITE);
     assert_eq!(sea_query_by_hand().0, REFERENCE_SQLITE);
     assert_eq!(
         sea_query_and_where().0,

@@ -177,7 +177,7 @@ impl Engine {
     /// let engine = Engine::zstack()?;
     /// let sql = engine.compile(None, "QueryVmInstance zone.name=z1 fields=uuid", Dialect::Postgres)?;
     /// assert_eq!(
-    ///     sql.main.text,
+    ///     &*sql.main.text,
     ///     r#"SELECT "t0"."uuid" FROM "VmInstanceVO" AS "t0" WHERE "t0"."zoneUuid" IN (SELECT "t1"."uuid" FROM "ZoneVO" AS "t1" WHERE LOWER("t1"."name") = (LOWER($1 COLLATE "C"))) ORDER BY "t0"."uuid" ASC LIMIT $2"#
     /// );
     /// assert_eq!(sql.main.params, vec![Param::Text("z1".into()), Param::Int(1000)]);

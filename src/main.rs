@@ -254,9 +254,9 @@ fn run() -> anyhow::Result<ExitCode> {
             if args.json {
                 let params: Vec<_> = sql.main.params.iter().map(|p| p.to_json()).collect();
                 let obj = serde_json::json!({
-                    "sql": sql.main.text,
+                    "sql": &*sql.main.text,
                     "params": params,
-                    "count_sql": sql.count.as_ref().map(|c| &c.text),
+                    "count_sql": sql.count.as_ref().map(|c| &*c.text),
                     "count_params": sql.count.as_ref().map(|c| c.params.iter().map(|p| p.to_json()).collect::<Vec<_>>()),
                 });
                 writeln!(out, "{obj}")?;

@@ -100,7 +100,7 @@ fn reference_query_allocations_stay_within_budget() {
         (
             "cache hit",
             allocations(|| cached.compile(None, &hit_text, Dialect::Sqlite)),
-            7,
+            6,
         ),
     ];
     let hits = cached.cache_stats().hits;

@@ -126,21 +126,23 @@ fn actual(case: &Case) -> Case {
             });
         }
         Ok(sql) => {
-            out.sqlite = Some(sql.main.text.clone());
+            out.sqlite = Some(sql.main.text.to_string());
             let params: Vec<_> = sql.main.params.iter().map(|p| p.to_json()).collect();
             out.params = Some(serde_json::Value::from(params).to_string());
-            out.count_sql = sql.count.as_ref().map(|c| c.text.clone());
+            out.count_sql = sql.count.as_ref().map(|c| c.text.to_string());
             out.mysql = Some(
                 e.compile(resource, &case.query, Dialect::Mysql)
                     .expect("compiles for MySQL")
                     .main
-                    .text,
+                    .text
+                    .to_string(),
             );
             out.postgres = Some(
                 e.compile(resource, &case.query, Dialect::Postgres)
                     .expect("compiles for PostgreSQL")
                     .main
-                    .text,
+                    .text
+                    .to_string(),
             );
             let reply = with_demo(|c| e.run(c, resource, &case.query))
                 .unwrap_or_else(|err| panic!("{}: {err}", case.name));

@@ -28,8 +28,9 @@ use crate::schema::{FieldType, ResourceId, Schema};
 /// One SQL statement and its parameters, in placeholder order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
-    /// The SQL text (`?` placeholders, `$n` on PostgreSQL).
-    pub text: String,
+    /// The SQL text (`?` placeholders, `$n` on PostgreSQL). Shared: a statement-shape cache hit
+    /// hands out the cached text without copying it.
+    pub text: Arc<str>,
     /// The bound values.
     pub params: Vec<Param>,
 }

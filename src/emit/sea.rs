@@ -283,7 +283,7 @@ impl<'s> Emitter<'s> {
         };
         self.dialect.build_into(stmt, &mut out);
         Statement {
-            text: out.text,
+            text: out.text.into(),
             params: out.params,
         }
     }

@@ -93,10 +93,12 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
         numbered: dialect.numbered_placeholders(),
         next_scope: 0,
         ordinal: 0,
-        text: String::with_capacity(TEXT_CAPACITY),
+        text: TEXT.take(),
         params: Vec::with_capacity(8),
         origins: ORIGINS.take(),
     };
+    w.text.clear();
+    w.text.reserve(TEXT_CAPACITY);
     w.origins.clear();
     let tables = w.tables(plan.root.resource);
     let needs_count = plan.reply_with_count
@@ -138,7 +140,7 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
         push_quoted(&mut text, w.quote, "count");
         text.push_str(&w.text[from_start..where_end]);
         Statement {
-            text,
+            text: text.into(),
             params: w.params[..where_params].to_vec(),
         }
     });
@@ -155,10 +157,14 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
     if w.origins.capacity() <= KEEP_ORIGINS {
         ORIGINS.set(w.origins);
     }
+    let text = Arc::from(w.text.as_str());
+    if w.text.capacity() <= KEEP_TEXT {
+        TEXT.set(w.text);
+    }
     Sql {
         dialect,
         main: Statement {
-            text: w.text,
+            text,
             params: w.params,
         },
         count,
@@ -169,10 +175,15 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
 }
 
 thread_local! {
-    /// The placeholder origins being recorded, kept between compiles on this thread: the `Sql`
-    /// gets one exact-size copy instead of a growing vector and its copy.
+    /// The statement text being written, kept between compiles on this thread: the `Sql` gets one
+    /// exact-size shared copy instead of a growing string and its copy.
+    static TEXT: Cell<String> = const { Cell::new(String::new()) };
+    /// The placeholder origins being recorded, kept likewise.
     static ORIGINS: Cell<Vec<(u32, ValueForm)>> = const { Cell::new(Vec::new()) };
 }
+
+/// Text buffers larger than this are not kept between compiles.
+const KEEP_TEXT: usize = 64 * 1024;
 
 /// Origin buffers larger than this are not kept between compiles.
 const KEEP_ORIGINS: usize = 4096;

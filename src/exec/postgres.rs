@@ -244,7 +244,7 @@ impl Querier for PreparedClient {
 fn query<C: Querier>(client: &mut C, st: &Statement) -> Result<Vec<postgres::Row>> {
     let params: Vec<PgParam> = st.params.iter().map(param).collect();
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
-    client.query_rows(st.text.as_str(), &refs)
+    client.query_rows(&st.text, &refs)
 }
 
 fn rows<C: Querier>(

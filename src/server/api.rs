@@ -154,9 +154,9 @@ pub(super) async fn compile(
         &json!({
             "resource": schema.resource(plan.root.resource).inventory,
             "dialect": dialect.name(),
-            "sql": sql.main.text,
+            "sql": &*sql.main.text,
             "params": params(&sql.main),
-            "count_sql": sql.count.as_ref().map(|c| &c.text),
+            "count_sql": sql.count.as_ref().map(|c| &*c.text),
             "count_params": sql.count.as_ref().map(params),
             "hops": hops,
             "notes": plan.notes.iter().map(ToString::to_string).collect::<Vec<_>>(),

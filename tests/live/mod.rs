@@ -357,9 +357,7 @@ pub fn pg_rows(
     let params: Vec<postgres_exec::PgParam> = st.params.iter().map(postgres_exec::param).collect();
     let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
         params.iter().map(AsRef::as_ref).collect();
-    let rows = pg
-        .query(st.text.as_str(), &refs)
-        .map_err(|e| format!("{e:?}"))?;
+    let rows = pg.query(&*st.text, &refs).map_err(|e| format!("{e:?}"))?;
     rows.iter()
         .map(|row| {
             columns
@@ -736,7 +734,7 @@ fn library_executors_reply_the_same_json() {
         .compile(None, "zones", Dialect::Postgres)
         .expect("compiles");
     let mut wrong = bad.clone();
-    wrong.main.text = wrong.main.text.replace("ZoneVO", "NoSuchVO");
+    wrong.main.text = wrong.main.text.replace("ZoneVO", "NoSuchVO").into();
     let err = postgres_exec::run(&mut live.pg, &wrong).expect_err("no such table");
     assert_eq!(err.code(), "database", "{err}");
     let err = mysql_exec::run(&mut live.mysql, &bad).expect_err("wrong dialect");
