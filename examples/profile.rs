@@ -1,7 +1,9 @@
 //! A loop for profilers (valgrind --tool=callgrind counts instructions deterministically):
 //! `cargo build --release --example profile && valgrind --tool=callgrind
 //! target/release/examples/profile cold 2000`. Modes: `cold` (parse + resolve + emit),
-//! `cached` (statement-shape cache hits), `parse`, `resolve`, `emit`, `floor` (the
+//! `cached` (statement-shape cache hits), `parse`, `resolve`, `emit` (the direct writer),
+//! `emit_sea_query` (the sea-query builder on the same plan), `all_fields` (a cold compile
+//! returning every field, with an enum condition), `floor` (the
 //! statement built by hand with sea-query), `floor_and_where` (the same with `and_where`),
 //! `format` (a plain `format!` of the SQL);
 //! `conditions N`, `depth N`, `in_list N`: one cold compile of a scale-curve query of size N.
@@ -76,6 +78,23 @@ fn main() {
                     cold.schema(),
                     Dialect::Sqlite,
                 ));
+            }
+            "emit_sea_query" => {
+                black_box(zstack_query::emit::emit_with_sea_query(
+                    black_box(&plan),
+                    cold.schema(),
+                    Dialect::Sqlite,
+                ));
+            }
+            "all_fields" => {
+                // A query as most callers write it: every field of the inventory (enums among
+                // them), an enum condition.
+                black_box(cold.compile(
+                    Some("vm-instances"),
+                    black_box("q=name=vm1&q=state=Running"),
+                    Dialect::Sqlite,
+                ))
+                .ok();
             }
             "floor" => {
                 black_box(common::sea_query_by_hand());

@@ -126,7 +126,7 @@ pub fn describe(schema: &Schema, id: ResourceId) -> Point {
             name: f.field.name,
             ty: f.field.ty.name(),
             values: match &f.field.ty {
-                FieldType::Enum(v) => v.clone(),
+                FieldType::Enum(v) => v.to_vec(),
                 _ => Vec::new(),
             },
             native: f.field.is_native(),

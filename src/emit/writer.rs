@@ -193,6 +193,15 @@ fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Appends `n` in decimal: one digit without the general loop (scopes and levels are small).
+fn push_number(text: &mut String, n: usize) {
+    if n < 10 {
+        text.push(char::from(b'0' + n as u8));
+    } else {
+        push_decimal(text, n);
+    }
+}
+
 fn push_quoted(text: &mut String, quote: char, name: &str) {
     text.push(quote);
     text.push_str(name);
@@ -246,18 +255,22 @@ impl Writer<'_> {
     }
 
     fn alias(&mut self, (scope, level): Alias) {
-        self.text.push(self.quote);
-        self.text.push('t');
-        push_decimal(&mut self.text, scope);
+        let q = self.quote;
+        let text = &mut self.text;
+        text.reserve(16);
+        text.push(q);
+        text.push('t');
+        push_number(text, scope);
         if level > 0 {
-            self.text.push('_');
-            push_decimal(&mut self.text, level);
+            text.push('_');
+            push_number(text, level);
         }
-        self.text.push(self.quote);
+        text.push(q);
     }
 
     /// `alias.column`.
     fn column(&mut self, a: Alias, column: &str) -> Kind {
+        self.text.reserve(column.len() + 20);
         self.alias(a);
         self.text.push('.');
         self.ident(column);

@@ -209,7 +209,7 @@ mod tests {
             typed("inf", &FieldType::Float, "x", s, "").map_err(|e| e.code()),
             Err("invalid-value")
         );
-        let e = FieldType::Enum(vec!["Running", "Stopped"]);
+        let e = FieldType::Enum(vec!["Running", "Stopped"].into());
         assert_eq!(
             typed("running", &e, "state", s, "").ok(),
             Some(Param::Text("Running".into()))

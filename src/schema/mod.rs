@@ -40,8 +40,9 @@ pub enum FieldType {
     Boolean,
     /// `YYYY-MM-DD HH:MM:SS[.fff]`, UTC.
     Timestamp,
-    /// One of a fixed list of strings, in canonical spelling.
-    Enum(Vec<&'static str>),
+    /// One of a fixed list of strings, in canonical spelling (shared: plans and compiled
+    /// statements copy field types, and a copy must not allocate).
+    Enum(std::sync::Arc<[&'static str]>),
 }
 
 impl FieldType {
