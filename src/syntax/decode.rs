@@ -19,9 +19,53 @@ pub(crate) struct Text<'a> {
     text: Cow<'a, str>,
     /// Where the raw piece starts in `input` (used when there is no map).
     base: usize,
-    /// For each decoded byte, the raw byte range `[start, end)` in `input` it came from; `None` when the decoded
-    /// text is the raw text itself, starting at `base`.
-    map: Option<Vec<(usize, usize)>>,
+    /// Where each decoded byte came from in `input`; `None` when the decoded text is the raw text
+    /// itself, starting at `base`.
+    map: Option<RawMap>,
+}
+
+/// Where the decoded bytes of a [`Text`] came from.
+#[derive(Clone, Debug)]
+enum RawMap {
+    /// For each decoded byte, the raw byte range `[start, end)` (unquoting, JSON unescaping).
+    Each(Vec<(usize, usize)>),
+    /// Percent-decoding: the decoded indices that came from a `%XX` (three raw bytes), ascending;
+    /// every other decoded byte came from one raw byte (`+` included). Sparse: a value with one
+    /// escape has one entry, not one per byte.
+    Escapes(Vec<usize>),
+}
+
+impl RawMap {
+    /// The raw offset (from the piece's start `base`) where decoded byte `i` starts; past the end
+    /// (`i >= len`), where the raw piece ends.
+    fn start_of(&self, base: usize, len: usize, i: usize) -> usize {
+        match self {
+            RawMap::Each(map) => match map.get(i) {
+                Some(&(s, _)) => s,
+                None => map.last().map_or(base, |&(_, e)| e),
+            },
+            RawMap::Escapes(escapes) => {
+                let i = i.min(len);
+                base + i + 2 * escapes.partition_point(|&e| e < i)
+            }
+        }
+    }
+
+    /// The raw offset where decoded byte `i` ends (`None` past the end).
+    fn end_of(&self, base: usize, len: usize, i: usize) -> Option<usize> {
+        match self {
+            RawMap::Each(map) => map.get(i).map(|&(_, e)| e),
+            RawMap::Escapes(escapes) if i < len => {
+                let width = if escapes.binary_search(&i).is_ok() {
+                    3
+                } else {
+                    1
+                };
+                Some(self.start_of(base, len, i) + width)
+            }
+            RawMap::Escapes(_) => None,
+        }
+    }
 }
 
 impl<'a> Text<'a> {
@@ -57,7 +101,7 @@ impl<'a> Text<'a> {
             input,
             text: Cow::Owned(text),
             base: start,
-            map: Some(map),
+            map: Some(RawMap::Each(map)),
         }
     }
 
@@ -86,17 +130,18 @@ impl<'a> Text<'a> {
         match &self.map {
             None => Span::new(self.base + start, self.base + end.max(start)),
             Some(map) => {
-                let at = |i: usize| match map.get(i) {
-                    Some(&(s, _)) => s,
-                    None => map.last().map_or(self.base, |&(_, e)| e),
-                };
+                let len = self.text.len();
+                let at = |i: usize| map.start_of(self.base, len, i);
                 if end <= start {
                     let p = at(start);
                     return Span::new(p, p);
                 }
                 let s = at(start);
-                let e = match end.checked_sub(1).and_then(|i| map.get(i)) {
-                    Some(&(_, e)) => e,
+                let e = match end
+                    .checked_sub(1)
+                    .and_then(|i| map.end_of(self.base, len, i))
+                {
+                    Some(e) => e,
                     None => at(end),
                 };
                 Span::new(s, e.max(s))
@@ -152,63 +197,83 @@ pub(crate) fn percent_decode(input: &str, start: usize, end: usize) -> Result<Te
     }
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
-    let mut map = Vec::with_capacity(bytes.len());
+    let mut escapes = Vec::new();
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let at = start + i;
-        match b {
-            b'%' => {
-                let hex = |k: usize| bytes.get(k).and_then(|&h| (h as char).to_digit(16));
-                match (hex(i + 1), hex(i + 2)) {
-                    (Some(hi), Some(lo)) => {
-                        // Both digits are < 16, so the byte fits.
-                        out.push((hi * 16 + lo) as u8);
-                        map.push((at, at + 3));
-                        i += 3;
-                    }
-                    _ => {
-                        let tail: usize = raw
-                            .get(i + 1..)
-                            .unwrap_or("")
-                            .chars()
-                            .take(2)
-                            .map(char::len_utf8)
-                            .sum();
-                        return Err(Error::new(ErrorKind::SyntaxPercentEncoding, input)
-                            .with_span(Span::new(at, at + 1 + tail))
-                            .with_hint("write a literal `%` as `%25`"));
-                    }
+    loop {
+        // The plain run up to the next `%` or `+` is copied whole.
+        let rest = bytes.get(i..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&b| b == b'%' || b == b'+')
+            .unwrap_or(rest.len());
+        out.extend_from_slice(rest.get(..run).unwrap_or_default());
+        i += run;
+        match bytes.get(i) {
+            Some(b'%') => match escaped_byte(bytes, i) {
+                Some(b) => {
+                    escapes.push(out.len());
+                    out.push(b);
+                    i += 3;
                 }
-            }
-            b'+' => {
+                None => return Err(bad_escape(input, raw, start, i)),
+            },
+            Some(_) => {
                 out.push(b' ');
-                map.push((at, at + 1));
                 i += 1;
             }
-            _ => {
-                out.push(b);
-                map.push((at, at + 1));
-                i += 1;
-            }
+            None => break,
         }
     }
     match String::from_utf8(out) {
-        Ok(text) => Ok(Text::mapped(input, text, map, start)),
+        Ok(text) => Ok(Text {
+            input,
+            text: Cow::Owned(text),
+            base: start,
+            map: Some(RawMap::Escapes(escapes)),
+        }),
         Err(e) => {
             let bad = e.utf8_error();
+            let decoded_len = e.as_bytes().len();
+            let map = RawMap::Escapes(escapes);
             let from = bad.valid_up_to();
             let to = from
                 + bad
                     .error_len()
-                    .unwrap_or(map.len().saturating_sub(from))
+                    .unwrap_or(decoded_len.saturating_sub(from))
                     .max(1);
-            let s = map.get(from).map_or(end, |&(s, _)| s);
-            let e = map.get(to - 1).map_or(end, |&(_, e)| e);
+            let s = map.start_of(start, decoded_len, from);
+            let e = map
+                .end_of(start, decoded_len, to - 1)
+                .unwrap_or(start + raw.len());
             Err(Error::new(ErrorKind::SyntaxPercentEncoding, input)
                 .with_span(Span::new(s, e.max(s)))
                 .with_hint("percent-encoded bytes must form UTF-8 text"))
         }
     }
+}
+
+/// The byte of the `%XX` escape at `i` in `bytes` (`None`: not two hex digits).
+fn escaped_byte(bytes: &[u8], i: usize) -> Option<u8> {
+    let hex = |k: usize| bytes.get(k).and_then(|&h| (h as char).to_digit(16));
+    // Both digits are < 16, so the byte fits.
+    Some((hex(i + 1)? * 16 + hex(i + 2)?) as u8)
+}
+
+/// The error for a `%` at raw index `i` of `raw` (which starts at `start` in `input`) not followed
+/// by two hex digits: the span covers the `%` and at most two characters after it.
+#[cold]
+fn bad_escape(input: &str, raw: &str, start: usize, i: usize) -> Error {
+    let at = start + i;
+    let tail: usize = raw
+        .get(i + 1..)
+        .unwrap_or("")
+        .chars()
+        .take(2)
+        .map(char::len_utf8)
+        .sum();
+    Error::new(ErrorKind::SyntaxPercentEncoding, input)
+        .with_span(Span::new(at, at + 1 + tail))
+        .with_hint("write a literal `%` as `%25`")
 }
 
 impl<'a> Text<'a> {
@@ -230,22 +295,24 @@ pub(crate) fn decode_escaped(raw: &str) -> Option<String> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'%' => {
-                let hex = |k: usize| bytes.get(k).and_then(|&h| (h as char).to_digit(16));
-                // Both digits are < 16, so the byte fits.
-                out.push((hex(i + 1)? * 16 + hex(i + 2)?) as u8);
+    loop {
+        let rest = bytes.get(i..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&b| b == b'%' || b == b'+')
+            .unwrap_or(rest.len());
+        out.extend_from_slice(rest.get(..run).unwrap_or_default());
+        i += run;
+        match bytes.get(i) {
+            Some(b'%') => {
+                out.push(escaped_byte(bytes, i)?);
                 i += 3;
             }
-            b'+' => {
+            Some(_) => {
                 out.push(b' ');
                 i += 1;
             }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
+            None => break,
         }
     }
     String::from_utf8(out).ok()
@@ -274,6 +341,34 @@ mod tests {
             let full = percent_decode(raw, 0, raw.len()).ok();
             let text = decode_escaped(raw);
             assert_eq!(full.as_ref().map(Text::as_str), text.as_deref(), "{raw}");
+        }
+    }
+
+    /// The sparse escape map gives every span the per-byte map gives.
+    #[test]
+    fn escape_map_spans_equal_per_byte_spans() {
+        for input in [
+            "q=a%3Db+c%C3%A9",
+            "x=%25%25",
+            "x=++%41+",
+            "x=%C3%A9%C3%A9z",
+            "x=+",
+        ] {
+            let t = percent_decode(input, 2, input.len()).unwrap();
+            // The per-byte map, as the decoder used to build it.
+            let raw = &input.as_bytes()[2..];
+            let (mut each, mut i) = (Vec::new(), 0);
+            while i < raw.len() {
+                let w = if raw[i] == b'%' { 3 } else { 1 };
+                each.push((2 + i, 2 + i + w));
+                i += w;
+            }
+            let dense = Text::mapped(input, t.as_str().to_owned(), each, 2);
+            for a in 0..=t.len() + 1 {
+                for b in 0..=t.len() + 1 {
+                    assert_eq!(t.span(a, b), dense.span(a, b), "{input} {a}..{b}");
+                }
+            }
         }
     }
 
