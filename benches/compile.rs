@@ -20,9 +20,9 @@ fn format_floor(name: &str, ip: &str, zone: &str, limit: i64) -> (String, Vec<Pa
         "VmInstanceVO", "VmNicVO", "ZoneVO"
     );
     let params = vec![
-        Param::Text(name.to_owned()),
-        Param::Text(ip.to_owned()),
-        Param::Text(zone.to_owned()),
+        Param::Text(name.into()),
+        Param::Text(ip.into()),
+        Param::Text(zone.into()),
         Param::Int(limit),
     ];
     (text, params)

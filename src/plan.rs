@@ -1,14 +1,17 @@
 //! `plan`: the resolved query, ready to emit. Every path is bound to relation hops, every field to
 //! a column of a known table, every value typed. Knows the schema's ids; knows nothing of SQL text.
 
+use std::sync::Arc;
+
 use crate::error::Span;
 use crate::schema::{Cardinality, FieldType, ResourceId, StoredIn};
 
-/// A typed value, bound as a parameter by `emit`.
+/// A typed value, bound as a parameter by `emit`. Text is shared (`Arc<str>`): emit copies each
+/// value of the plan into the statement's parameters, and a copy must not allocate.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Param {
     /// Text (strings, enums in canonical spelling, LIKE patterns).
-    Text(String),
+    Text(Arc<str>),
     /// An integer.
     Int(i64),
     /// A float.
@@ -16,14 +19,14 @@ pub enum Param {
     /// A boolean.
     Bool(bool),
     /// A timestamp, normalized to `YYYY-MM-DD HH:MM:SS[.fff]`.
-    Timestamp(String),
+    Timestamp(Arc<str>),
 }
 
 impl Param {
     /// The value as JSON (for `sql --json` and explain).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Param::Text(s) | Param::Timestamp(s) => serde_json::Value::String(s.clone()),
+            Param::Text(s) | Param::Timestamp(s) => serde_json::Value::String(s.to_string()),
             Param::Int(i) => (*i).into(),
             Param::Float(f) => serde_json::Number::from_f64(*f)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
@@ -101,7 +104,7 @@ pub enum Test {
         /// NOT LIKE.
         negated: bool,
         /// The pattern as the user wrote it.
-        pattern: String,
+        pattern: Arc<str>,
     },
     /// `value IS [NOT] NULL`.
     Null {

@@ -90,12 +90,12 @@ fn reference_query_allocations_stay_within_budget() {
         (
             "emit",
             allocations(|| zstack_query::emit::emit(&plan, cold.schema(), Dialect::Sqlite)),
-            7,
+            4,
         ),
         (
             "cold compile",
             allocations(|| cold.compile(None, REFERENCE_REST, Dialect::Sqlite)),
-            23,
+            20,
         ),
         (
             "cache hit",

@@ -287,7 +287,7 @@ fn long_in_lists_bind_in_one_pass_and_huge_shapes_are_not_kept() {
         assert_eq!(got.main.params.len(), n + 1);
         assert_eq!(
             got.main.params[n - 1],
-            zstack_query::plan::Param::Text(format!("{round}-{}", n - 1))
+            zstack_query::plan::Param::Text(format!("{round}-{}", n - 1).into())
         );
     }
     let s = e.cache_stats();

@@ -92,7 +92,7 @@ impl ValueForm {
     /// The parameter for this placeholder, from the plan value `p`.
     pub(crate) fn apply(self, p: Param) -> Param {
         match (self, p) {
-            (ValueForm::Glob, Param::Text(pattern)) => Param::Text(glob_pattern(&pattern)),
+            (ValueForm::Glob, Param::Text(pattern)) => Param::Text(glob_pattern(&pattern).into()),
             (_, p) => p,
         }
     }

@@ -557,14 +557,14 @@ impl<'s> Emitter<'s> {
                 let (target, pattern) = match fold {
                     CaseFold::LowerBothSides if ty.is_textual() => (
                         Expr::from(Func::lower(target)),
-                        self.value_key(Expr::val(pattern.as_str())),
+                        self.value_key(Expr::val(&**pattern)),
                     ),
                     // `LIKE` under the binary collation: no PAD SPACE in LIKE, and no `LOWER()`.
                     CaseFold::CollationAndBinary if ty.is_textual() => (
                         target,
-                        Expr::cust_with_expr("? COLLATE utf8mb4_bin", Expr::val(pattern.as_str())),
+                        Expr::cust_with_expr("? COLLATE utf8mb4_bin", Expr::val(&**pattern)),
                     ),
-                    _ => (target, Expr::val(pattern.as_str())),
+                    _ => (target, Expr::val(&**pattern)),
                 };
                 made.set(made.get() + 1);
                 target.binary(op, pattern.binary(BinOper::Escape, escape))
@@ -717,8 +717,8 @@ fn select_column(
 /// PostgreSQL `timestamp`, a MySQL DATETIME).
 fn value_of(p: &Param) -> Value {
     match p {
-        Param::Text(s) => Value::String(Some(s.clone())),
-        Param::Timestamp(s) => Value::Bytes(Some(s.clone().into_bytes())),
+        Param::Text(s) => Value::String(Some(s.to_string())),
+        Param::Timestamp(s) => Value::Bytes(Some(s.as_bytes().to_vec())),
         Param::Int(i) => Value::BigInt(Some(*i)),
         Param::Float(f) => Value::Double(Some(*f)),
         Param::Bool(b) => Value::Bool(Some(*b)),
@@ -727,14 +727,14 @@ fn value_of(p: &Param) -> Value {
 
 fn param_of(v: Value) -> Param {
     match v {
-        Value::String(Some(s)) => Param::Text(s),
-        Value::Bytes(Some(b)) => Param::Timestamp(String::from_utf8_lossy(&b).into_owned()),
+        Value::String(Some(s)) => Param::Text(s.into()),
+        Value::Bytes(Some(b)) => Param::Timestamp(String::from_utf8_lossy(&b).into()),
         Value::BigInt(Some(i)) => Param::Int(i),
         Value::BigUnsigned(Some(u)) => Param::Int(i64::try_from(u).unwrap_or(i64::MAX)),
         Value::Unsigned(Some(u)) => Param::Int(i64::from(u)),
         Value::Int(Some(i)) => Param::Int(i64::from(i)),
         Value::Double(Some(f)) => Param::Float(f),
         Value::Bool(Some(b)) => Param::Bool(b),
-        other => Param::Text(format!("{other:?}")),
+        other => Param::Text(format!("{other:?}").into()),
     }
 }

@@ -339,7 +339,7 @@ impl Writer<'_> {
     }
 
     /// A text value (a LIKE or GLOB pattern) as a placeholder.
-    fn text_value(&mut self, text: String, ordinal: u32, form: ValueForm) -> Kind {
+    fn text_value(&mut self, text: Arc<str>, ordinal: u32, form: ValueForm) -> Kind {
         self.origins.push((ordinal, form));
         self.placeholder(Param::Text(text));
         Kind::Atom
@@ -698,7 +698,7 @@ impl Writer<'_> {
                     // translated, compares exactly and still uses a BINARY index for a prefix.
                     let op_text = if *negated { "NOT GLOB" } else { "GLOB" };
                     return self.binary(Op::Custom, op_text, target, |w| {
-                        w.text_value(glob_pattern(pattern), first, ValueForm::Glob)
+                        w.text_value(glob_pattern(pattern).into(), first, ValueForm::Glob)
                     });
                 }
                 let op_text = if *negated { "NOT LIKE" } else { "LIKE" };

@@ -71,7 +71,7 @@ pub fn create_tables_for(conn: &Connection, schema: &Schema, case_sensitive: boo
 pub fn sqlite_param(p: &Param) -> rusqlite::types::Value {
     use rusqlite::types::Value as V;
     match p {
-        Param::Text(s) | Param::Timestamp(s) => V::Text(s.clone()),
+        Param::Text(s) | Param::Timestamp(s) => V::Text(s.to_string()),
         Param::Int(i) => V::Integer(*i),
         Param::Float(f) => V::Real(*f),
         Param::Bool(b) => V::Integer(i64::from(*b)),

@@ -49,7 +49,7 @@ pub fn connect(url: &str, database: Option<&str>) -> Result<mysql::Conn> {
 /// A query parameter as MySQL binds it.
 pub fn param(p: &Param) -> mysql::Value {
     match p {
-        Param::Text(s) => mysql::Value::Bytes(s.clone().into_bytes()),
+        Param::Text(s) => mysql::Value::Bytes(s.as_bytes().to_vec()),
         Param::Timestamp(s) => timestamp(s),
         Param::Int(i) => mysql::Value::Int(*i),
         Param::Float(f) => mysql::Value::Double(*f),

@@ -65,10 +65,10 @@ fn system_time(s: &str) -> Option<SystemTime> {
 /// A query parameter as PostgreSQL binds it.
 pub fn param(p: &Param) -> PgParam {
     match p {
-        Param::Text(s) => Box::new(s.clone()),
+        Param::Text(s) => Box::new(s.to_string()),
         Param::Timestamp(s) => match system_time(s) {
             Some(t) => Box::new(t),
-            None => Box::new(s.clone()),
+            None => Box::new(s.to_string()),
         },
         Param::Int(i) => Box::new(*i),
         Param::Float(f) => Box::new(*f),

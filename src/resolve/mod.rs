@@ -8,6 +8,7 @@
 mod value;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::ast::{self, Op};
 use crate::error::{Error, ErrorKind, Limit, Result, Span};
@@ -120,7 +121,7 @@ impl SlotKind {
             SlotKind::Typed { ty, field } => {
                 value::typed(text, ty, field, Span::default(), "").ok()
             }
-            SlotKind::Text => Some(Param::Text(text.to_owned())),
+            SlotKind::Text => Some(Param::Text(text.into())),
             SlotKind::Like => Some(Param::Text(like_pattern(text))),
         }
     }
@@ -784,7 +785,7 @@ impl<'s> Resolver<'s> {
             Some(v) => (v.node.as_ref(), v.span),
             None => ("", c.op.span),
         };
-        let text_param = |t: &str, _s: Span| Ok(Param::Text(t.to_owned()));
+        let text_param = |t: &str, _s: Span| Ok(Param::Text(t.into()));
         let (negated, test) = match op {
             Op::IsNull => (true, None),
             Op::NotNull => (false, None),
@@ -1132,13 +1133,14 @@ pub(crate) fn in_list_len(text: &str) -> usize {
 
 /// design.md: `\` is the LIKE escape character. A lone trailing `\` escapes nothing; it is taken
 /// as a literal backslash so that no dialect sees a pattern ending in its escape character.
-fn like_pattern(text: &str) -> String {
+fn like_pattern(text: &str) -> Arc<str> {
     let trailing = text.bytes().rev().take_while(|b| *b == b'\\').count();
     if trailing % 2 == 1 {
-        let mut s = text.to_owned();
+        let mut s = String::with_capacity(text.len() + 1);
+        s.push_str(text);
         s.push('\\');
-        s
+        s.into()
     } else {
-        text.to_owned()
+        text.into()
     }
 }

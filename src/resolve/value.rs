@@ -32,7 +32,7 @@ pub(crate) fn typed(
         ))
     };
     match ty {
-        FieldType::String => Ok(Param::Text(text.to_owned())),
+        FieldType::String => Ok(Param::Text(text.into())),
         FieldType::Integer => text.parse::<i64>().map(Param::Int).map_err(|_| wrong()),
         FieldType::Float => match text.parse::<f64>() {
             Ok(f)
@@ -54,12 +54,12 @@ pub(crate) fn typed(
             }
         }
         FieldType::Timestamp => normalize_timestamp(text)
-            .map(Param::Timestamp)
+            .map(|t| Param::Timestamp(t.into()))
             .ok_or_else(wrong),
         FieldType::Enum(values) => values
             .iter()
             .find(|v| v.eq_ignore_ascii_case(text))
-            .map(|v| Param::Text((*v).to_owned()))
+            .map(|v| Param::Text((*v).into()))
             .ok_or_else(|| {
                 let mut hint = format!("`{field}` is one of: {}", values.join(", "));
                 if let Some(c) = crate::suggest::closest(text, values.iter().copied()) {

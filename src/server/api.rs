@@ -476,7 +476,7 @@ fn test_text(t: &Test) -> String {
         }
         Test::Like { negated, pattern } => {
             let not = if *negated { "not " } else { "" };
-            format!("{not}like {}", Value::String(pattern.clone()))
+            format!("{not}like {}", Value::String(pattern.to_string()))
         }
         Test::Null { negated: false } => "is null".into(),
         Test::Null { negated: true } => "is not null".into(),

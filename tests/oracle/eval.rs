@@ -156,7 +156,7 @@ fn compare_nullable(a: &Val, b: &Val, ty: &FieldType, exact: bool) -> Ordering {
 
 fn param_val(p: &Param) -> Val {
     match p {
-        Param::Text(s) => Val::Text(s.clone()),
+        Param::Text(s) => Val::Text(s.to_string()),
         Param::Timestamp(s) => Val::Text(normalize_timestamp(s)),
         Param::Int(i) => Val::Int(*i),
         Param::Float(f) => Val::Float(*f),
