@@ -269,6 +269,7 @@ impl<'s> Resolver<'s> {
 
     /// design.md "Polymorphic resources": the first `typeField=value` condition (with `=`, on the
     /// root) whose value names a child switches the target to it, repeatedly down the family.
+    #[inline(never)]
     fn type_switch(&mut self, q: &ast::Query<'_>, mut id: ResourceId) -> ResourceId {
         loop {
             let Some(tf) = self.schema.resource(id).type_field else {
@@ -297,6 +298,7 @@ impl<'s> Resolver<'s> {
     /// (with `=`) switches the resource reached by `prefix` to the child the value names, for every
     /// condition through that prefix (`host.hypervisorType=KVM&host.username=root`). Shorter
     /// prefixes first, so switches can nest; the first condition per prefix wins.
+    #[inline(never)]
     fn nested_type_switches(&mut self, q: &ast::Query<'_>, root: ResourceId) {
         let mut candidates: Vec<&ast::Condition<'_>> = q
             .conditions
@@ -441,6 +443,7 @@ impl<'s> Resolver<'s> {
         })
     }
 
+    #[inline(never)]
     fn unknown_relation(
         &self,
         at: ResourceId,
@@ -475,6 +478,7 @@ impl<'s> Resolver<'s> {
         ))
     }
 
+    #[inline(never)]
     fn relation_hint(&self, at: ResourceId, name: &str) -> Option<String> {
         let rels = self.schema.all_relations(at);
         let aliases = self.schema.all_aliases(at);
@@ -487,6 +491,7 @@ impl<'s> Resolver<'s> {
 
     /// `vmInstance.l3Network` → "did you mean `vmNics.l3Network`?": `name` is a relation of some
     /// resource targeting T (or names T); the graph's shortest path from `at` to T replaces it.
+    #[inline(never)]
     fn reachable_hint(
         &self,
         at: ResourceId,
@@ -604,6 +609,7 @@ impl<'s> Resolver<'s> {
         Ok(())
     }
 
+    #[inline(never)]
     fn unknown_field(
         &self,
         at: ResourceId,
@@ -671,6 +677,7 @@ impl<'s> Resolver<'s> {
         ))
     }
 
+    #[inline(never)]
     fn children_deep(&self, id: ResourceId) -> Vec<ResourceId> {
         let mut out = Vec::new();
         let mut stack = self.schema.resource(id).children.clone();
@@ -779,6 +786,7 @@ impl<'s> Resolver<'s> {
 
     /// design.md "Tags": positive operators mean "has a tag that …"; `!=`, `!?=`, `!~=` mean "has
     /// no tag that …"; `=null` means "has no tag", `!=null` "has a tag".
+    #[inline(never)]
     fn tag_predicate(&self, c: &ast::Condition<'_>, table: TagTable) -> Result<Predicate> {
         let op = c.op.node;
         let (text, span) = match &c.value {
