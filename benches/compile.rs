@@ -124,6 +124,12 @@ fn stages(c: &mut Criterion) {
         g.bench_function(format!("emit/{dialect}"), |b| {
             b.iter(|| zstack_query::emit::emit(black_box(&plan), engine.schema(), dialect))
         });
+        // The reference emitter (sea-query statements, rendered): what the direct writer replaced.
+        g.bench_function(format!("emit_sea_query/{dialect}"), |b| {
+            b.iter(|| {
+                zstack_query::emit::emit_with_sea_query(black_box(&plan), engine.schema(), dialect)
+            })
+        });
     }
     g.finish();
 }
