@@ -130,35 +130,47 @@ pub type Segment<'a> = Spanned<Cow<'a, str>>;
 /// The segments of a path, a slice by `Deref`. One or two are held inline (most paths are `field`
 /// or `relation.field`), so such a path costs no allocation of its own; longer ones use a vector.
 #[derive(Clone)]
-pub enum Segments<'a> {
-    /// One segment.
-    One(Segment<'a>),
-    /// Two segments.
-    Two([Segment<'a>; 2]),
-    /// None (while a path is built) or more than two.
-    Many(Vec<Segment<'a>>),
+pub struct Segments<'a> {
+    /// The first two segments; slots past `len` hold an empty placeholder.
+    inline: [Segment<'a>; 2],
+    /// How many of `inline` are in use (at most 2); 0 once `more` holds them all.
+    len: u8,
+    /// Every segment, once there are more than two.
+    more: Vec<Segment<'a>>,
 }
+
+/// What an unused inline slot holds.
+const EMPTY_SEGMENT: Segment<'static> = Spanned {
+    node: Cow::Borrowed(""),
+    span: Span::new(0, 0),
+};
 
 impl<'a> Segments<'a> {
     /// No segments (no allocation).
     pub const fn new() -> Segments<'a> {
-        Segments::Many(Vec::new())
+        Segments {
+            inline: [EMPTY_SEGMENT, EMPTY_SEGMENT],
+            len: 0,
+            more: Vec::new(),
+        }
     }
 
     /// Appends a segment.
     pub fn push(&mut self, segment: Segment<'a>) {
-        // What a moved-out segment leaves behind for the instant before `*self` is replaced.
-        let hole = || Spanned::new(Cow::Borrowed(""), Span::default());
-        match self {
-            Segments::Many(v) if v.is_empty() => *self = Segments::One(segment),
-            Segments::Many(v) => v.push(segment),
-            Segments::One(first) => {
-                let first = std::mem::replace(first, hole());
-                *self = Segments::Two([first, segment]);
+        if !self.more.is_empty() {
+            self.more.push(segment);
+            return;
+        }
+        match self.inline.get_mut(usize::from(self.len)) {
+            // Written in place: the placeholder it replaces owns nothing.
+            Some(slot) => {
+                *slot = segment;
+                self.len += 1;
             }
-            Segments::Two(pair) => {
-                let [a, b] = std::mem::replace(pair, [hole(), hole()]);
-                *self = Segments::Many(vec![a, b, segment]);
+            None => {
+                let [a, b] = std::mem::replace(&mut self.inline, [EMPTY_SEGMENT, EMPTY_SEGMENT]);
+                self.more = vec![a, b, segment];
+                self.len = 0;
             }
         }
     }
@@ -174,17 +186,19 @@ impl<'a> std::ops::Deref for Segments<'a> {
     type Target = [Segment<'a>];
 
     fn deref(&self) -> &[Segment<'a>] {
-        match self {
-            Segments::One(s) => std::slice::from_ref(s),
-            Segments::Two(s) => s,
-            Segments::Many(v) => v,
+        if self.more.is_empty() {
+            self.inline.get(..usize::from(self.len)).unwrap_or_default()
+        } else {
+            &self.more
         }
     }
 }
 
 impl<'a> From<Segment<'a>> for Segments<'a> {
     fn from(segment: Segment<'a>) -> Self {
-        Segments::One(segment)
+        let mut segments = Segments::new();
+        segments.push(segment);
+        segments
     }
 }
 
@@ -403,11 +417,15 @@ mod tests {
                 .collect();
             assert_eq!(&*pushed, &expected[..], "{n} segments");
             // Held inline up to two, in a vector beyond.
-            match (&pushed, n) {
-                (Segments::Many(v), 0) => assert!(v.is_empty() && v.capacity() == 0),
-                (Segments::One(_), 1) | (Segments::Two(_), 2) => {}
-                (Segments::Many(v), _) if n > 2 => assert_eq!(v.len(), n),
-                (other, _) => panic!("{n} segments held as {other:?}"),
+            if n <= 2 {
+                assert_eq!(usize::from(pushed.len), n, "{n} segments inline");
+                assert_eq!(pushed.more.capacity(), 0, "{n} segments allocate nothing");
+            } else {
+                assert_eq!(
+                    (pushed.len, pushed.more.len()),
+                    (0, n),
+                    "{n} segments in the vector"
+                );
             }
             let collected: Segments<'_> = expected.iter().cloned().collect();
             assert_eq!(collected, pushed);
