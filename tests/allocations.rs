@@ -85,7 +85,7 @@ fn reference_query_allocations_stay_within_budget() {
         (
             "resolve",
             allocations(|| resolve::resolve(&ast, None, cold.schema(), REFERENCE_REST, &options)),
-            11,
+            10,
         ),
         (
             "emit",
@@ -95,7 +95,7 @@ fn reference_query_allocations_stay_within_budget() {
         (
             "cold compile",
             allocations(|| cold.compile(None, REFERENCE_REST, Dialect::Sqlite)),
-            20,
+            19,
         ),
         (
             "cache hit",

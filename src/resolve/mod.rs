@@ -56,6 +56,7 @@ pub fn resolve(
         options,
         notes: Vec::new(),
         switches: HashMap::new(),
+        hop_buffer: Vec::new(),
         slots: None,
         index: 0,
     }
@@ -77,6 +78,7 @@ pub(crate) fn resolve_traced(
         options,
         notes: Vec::new(),
         switches: HashMap::new(),
+        hop_buffer: Vec::new(),
         slots: Some(Vec::new()),
         index: 0,
     };
@@ -137,6 +139,8 @@ struct Resolver<'s> {
     switches: HashMap<String, ResourceId>,
     /// Where each parameter came from, when traced.
     slots: Option<Vec<Slot>>,
+    /// A hop list to reuse for the next condition's path (`bind`).
+    hop_buffer: Vec<(Hop, ResourceId)>,
     /// The condition being resolved.
     index: usize,
 }
@@ -367,7 +371,11 @@ impl<'s> Resolver<'s> {
         // last piece inheriting the index.
         let mut expanded: Vec<(&str, Span, Option<usize>)> = Vec::new();
         let mut written_next = 0;
-        let mut hops: Vec<(Hop, ResourceId)> = Vec::with_capacity(hop_segs.len());
+        // The hop list of the previous condition, emptied: one allocation per resolve, not one per
+        // condition with a hop.
+        let mut hops = std::mem::take(&mut self.hop_buffer);
+        hops.clear();
+        hops.reserve(hop_segs.len());
         let mut cur = from;
         let mut expansions = 0;
         loop {
@@ -606,6 +614,7 @@ impl<'s> Resolver<'s> {
         for exists in hops.exists {
             self.insert_exists(root, &exists);
         }
+        self.hop_buffer = hops.kept;
         Ok(())
     }
 
