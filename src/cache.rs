@@ -542,9 +542,9 @@ fn bind(entry: &Entry, values: &Values<'_>, limits: &Limits) -> Option<Sql> {
             }
             Recipe::Limit => {
                 let limit = values.limit.unwrap_or(DEFAULT_LIMIT.min(limits.max_limit));
-                Param::Int(i64::try_from(limit).unwrap_or(i64::MAX))
+                Param::count(limit)
             }
-            Recipe::Offset => Param::Int(i64::try_from(values.start?).unwrap_or(i64::MAX)),
+            Recipe::Offset => Param::count(values.start?),
         };
         params.push(p);
     }

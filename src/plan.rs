@@ -23,6 +23,11 @@ pub enum Param {
 }
 
 impl Param {
+    /// A count (`LIMIT`, `OFFSET`) as the integer parameter clients bind (`i64`, saturating).
+    pub(crate) fn count(n: u64) -> Param {
+        Param::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
     /// The value as JSON (for `sql --json` and explain).
     pub fn to_json(&self) -> serde_json::Value {
         match self {

@@ -139,13 +139,32 @@ pub fn emit_with_sea_query(plan: &plan::Query, schema: &Schema, dialect: Dialect
 /// a typical statement is written without growing its buffer.
 const TEXT_CAPACITY: usize = 512;
 
-/// Appends `n` in decimal (a placeholder number: `write!` would go through the formatting
-/// machinery for each one).
+/// Appends `n` in decimal (placeholder numbers, alias scopes and levels: `write!` would go through
+/// the formatting machinery for each one). Inlined, so the common single digit costs one push.
+#[inline]
 fn push_decimal(text: &mut String, n: usize) {
     if n >= 10 {
-        push_decimal(text, n / 10);
+        push_decimal_prefix(text, n / 10);
     }
     text.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// The digits of `n` (≥ 1) before the last, out of line.
+fn push_decimal_prefix(text: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal_prefix(text, n / 10);
+    }
+    text.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// The level (0: the root-most table) of the table holding `owner`'s columns among the `depth`
+/// tables of `resource`'s lineage; the root-most table's when `owner` is not in the lineage.
+fn table_level(schema: &Schema, resource: ResourceId, depth: usize, owner: ResourceId) -> usize {
+    let from_leaf = schema
+        .lineage(resource)
+        .position(|r| r == owner)
+        .unwrap_or(depth.saturating_sub(1));
+    depth.saturating_sub(1 + from_leaf)
 }
 
 /// The root-most ancestor (whose table holds the primary key of the lineage).

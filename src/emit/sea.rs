@@ -14,7 +14,7 @@ use sea_query::{
 
 use super::{
     CaseFold, Dialect, OutColumn, Shape, Sql, Statement, TEXT_CAPACITY, ValueForm, glob_pattern,
-    push_decimal, resource_root,
+    push_decimal, resource_root, table_level,
 };
 use crate::plan::{self, Cmp, Output, Param, Predicate, Scope, Test};
 use crate::schema::{FieldType, ResourceId, Schema};
@@ -126,12 +126,10 @@ impl Tables<'_> {
     /// The alias of the table holding `owner`'s columns (the root-most table's when `owner` is not
     /// in the lineage).
     fn alias_of(&self, owner: ResourceId) -> DynIden {
-        let from_leaf = self
-            .schema
-            .lineage(self.resource)
-            .position(|r| r == owner)
-            .unwrap_or(self.depth.saturating_sub(1));
-        alias(self.scope, self.depth.saturating_sub(1 + from_leaf))
+        alias(
+            self.scope,
+            table_level(self.schema, self.resource, self.depth, owner),
+        )
     }
 
     /// The tables, root-most first: `(resource, alias, table)`.
@@ -730,7 +728,7 @@ fn param_of(v: Value) -> Param {
         Value::String(Some(s)) => Param::Text(s.into()),
         Value::Bytes(Some(b)) => Param::Timestamp(String::from_utf8_lossy(&b).into()),
         Value::BigInt(Some(i)) => Param::Int(i),
-        Value::BigUnsigned(Some(u)) => Param::Int(i64::try_from(u).unwrap_or(i64::MAX)),
+        Value::BigUnsigned(Some(u)) => Param::count(u),
         Value::Unsigned(Some(u)) => Param::Int(i64::from(u)),
         Value::Int(Some(i)) => Param::Int(i64::from(i)),
         Value::Double(Some(f)) => Param::Float(f),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::{
     CaseFold, Dialect, OutColumn, Shape, Sql, Statement, TEXT_CAPACITY, ValueForm, glob_pattern,
-    push_decimal, resource_root,
+    push_decimal, resource_root, table_level,
 };
 use crate::plan::{self, Cmp, Output, Param, Predicate, Scope, SortKey, Test};
 use crate::schema::{FieldType, ResourceId, Schema};
@@ -147,10 +147,10 @@ pub(super) fn emit(plan: &plan::Query, schema: &Schema, dialect: Dialect) -> Sql
     if shape != Shape::Count {
         w.order(plan, tables);
         w.text.push_str(" LIMIT ");
-        w.placeholder(Param::Int(clamp(plan.limit)));
+        w.placeholder(Param::count(plan.limit));
         if plan.start > 0 {
             w.text.push_str(" OFFSET ");
-            w.placeholder(Param::Int(clamp(plan.start)));
+            w.placeholder(Param::count(plan.start));
         }
     }
     let where_origins = Arc::from(w.origins.as_slice());
@@ -188,20 +188,6 @@ const KEEP_TEXT: usize = 64 * 1024;
 /// Origin buffers larger than this are not kept between compiles.
 const KEEP_ORIGINS: usize = 4096;
 
-/// LIMIT and OFFSET as a parameter (sea-query binds them as unsigned; clients as `i64`).
-fn clamp(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// Appends `n` in decimal: one digit without the general loop (scopes and levels are small).
-fn push_number(text: &mut String, n: usize) {
-    if n < 10 {
-        text.push(char::from(b'0' + n as u8));
-    } else {
-        push_decimal(text, n);
-    }
-}
-
 fn push_quoted(text: &mut String, quote: char, name: &str) {
     text.push(quote);
     text.push_str(name);
@@ -229,9 +215,15 @@ struct Writer<'s> {
 impl Writer<'_> {
     // ---- scopes and names -------------------------------------------------------------------
 
+    /// The tables of `resource` in the next scope.
     fn tables(&mut self, resource: ResourceId) -> Tables {
         let scope = self.next_scope;
         self.next_scope += 1;
+        self.tables_in(resource, scope)
+    }
+
+    /// The tables of `resource` in scope `scope`.
+    fn tables_in(&self, resource: ResourceId, scope: usize) -> Tables {
         Tables {
             resource,
             scope,
@@ -242,12 +234,10 @@ impl Writer<'_> {
     /// The alias of the table holding `owner`'s columns (the root-most table's when `owner` is not
     /// in the lineage).
     fn alias_of(&self, t: Tables, owner: ResourceId) -> Alias {
-        let from_leaf = self
-            .schema
-            .lineage(t.resource)
-            .position(|r| r == owner)
-            .unwrap_or(t.depth.saturating_sub(1));
-        (t.scope, t.depth.saturating_sub(1 + from_leaf))
+        (
+            t.scope,
+            table_level(self.schema, t.resource, t.depth, owner),
+        )
     }
 
     fn ident(&mut self, name: &str) {
@@ -260,10 +250,10 @@ impl Writer<'_> {
         text.reserve(16);
         text.push(q);
         text.push('t');
-        push_number(text, scope);
+        push_decimal(text, scope);
         if level > 0 {
             text.push('_');
-            push_number(text, level);
+            push_decimal(text, level);
         }
         text.push(q);
     }
@@ -906,16 +896,9 @@ impl Writer<'_> {
         }
         // One scope per hop, numbered in hop order.
         let base = self.next_scope;
-        for (_, target) in &k.hops {
-            self.tables(*target);
-        }
-        let hop_tables = |w: &Self, i: usize| Tables {
-            resource: k.hops[i].1,
-            scope: base + i,
-            depth: w.schema.lineage(k.hops[i].1).count(),
-        };
+        self.next_scope += k.hops.len();
         let sub = |w: &mut Self| {
-            w.hop_subquery(k, t, 0, &hop_tables);
+            w.hop_subquery(k, t, base, 0);
             Kind::Atom
         };
         // A scalar subquery has no column collation in SQLite (it compares with BINARY): give it
@@ -928,31 +911,23 @@ impl Writer<'_> {
         }
     }
 
-    /// `(SELECT <next hop's subquery, or the column> FROM <hop i's tables> WHERE remote = local)`.
-    fn hop_subquery(
-        &mut self,
-        k: &SortKey,
-        root: Tables,
-        i: usize,
-        hop_tables: &dyn Fn(&Self, usize) -> Tables,
-    ) {
-        let ti = hop_tables(self, i);
+    /// `(SELECT <next hop's subquery, or the column> FROM <hop i's tables> WHERE remote = local)`,
+    /// hop `i` in scope `base + i`, `parent` the tables it hops from.
+    fn hop_subquery(&mut self, k: &SortKey, parent: Tables, base: usize, i: usize) {
+        let Some((hop, target)) = k.hops.get(i) else {
+            return;
+        };
+        let ti = self.tables_in(*target, base + i);
         self.text.push_str("(SELECT ");
         if i + 1 == k.hops.len() {
             let a = self.alias_of(ti, k.column.owner);
             self.column(a, k.column.column);
         } else {
-            self.hop_subquery(k, root, i + 1, hop_tables);
+            self.hop_subquery(k, ti, base, i + 1);
         }
         self.text.push_str(" FROM ");
         self.from(ti);
         self.text.push_str(" WHERE ");
-        let hop = &k.hops[i].0;
-        let parent = if i == 0 {
-            root
-        } else {
-            hop_tables(self, i - 1)
-        };
         let remote = self.alias_of(ti, hop.remote.0);
         let local = self.alias_of(parent, hop.local.0);
         self.column(remote, hop.remote.1);

@@ -195,35 +195,9 @@ pub(crate) fn percent_decode(input: &str, start: usize, end: usize) -> Result<Te
     if !raw.bytes().any(|b| b == b'%' || b == b'+') {
         return Ok(Text::verbatim(input, start, end));
     }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
     let mut escapes = Vec::new();
-    let mut i = 0;
-    loop {
-        // The plain run up to the next `%` or `+` is copied whole.
-        let rest = bytes.get(i..).unwrap_or_default();
-        let run = rest
-            .iter()
-            .position(|&b| b == b'%' || b == b'+')
-            .unwrap_or(rest.len());
-        out.extend_from_slice(rest.get(..run).unwrap_or_default());
-        i += run;
-        match bytes.get(i) {
-            Some(b'%') => match escaped_byte(bytes, i) {
-                Some(b) => {
-                    escapes.push(out.len());
-                    out.push(b);
-                    i += 3;
-                }
-                None => return Err(bad_escape(input, raw, start, i)),
-            },
-            Some(_) => {
-                out.push(b' ');
-                i += 1;
-            }
-            None => break,
-        }
-    }
+    let out = decode_bytes(raw.as_bytes(), |at| escapes.push(at))
+        .map_err(|i| bad_escape(input, raw, start, i))?;
     match String::from_utf8(out) {
         Ok(text) => Ok(Text {
             input,
@@ -248,6 +222,36 @@ pub(crate) fn percent_decode(input: &str, start: usize, end: usize) -> Result<Te
             Err(Error::new(ErrorKind::SyntaxPercentEncoding, input)
                 .with_span(Span::new(s, e.max(s)))
                 .with_hint("percent-encoded bytes must form UTF-8 text"))
+        }
+    }
+}
+
+/// The decoded bytes of `bytes` (`%XX` → the byte XX, `+` → a space), plain runs copied whole;
+/// `escape` hears the decoded index of each `%XX`. `Err`: the raw index of a `%` not followed by
+/// two hex digits.
+fn decode_bytes(bytes: &[u8], mut escape: impl FnMut(usize)) -> Result<Vec<u8>, usize> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    loop {
+        let rest = bytes.get(i..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&b| b == b'%' || b == b'+')
+            .unwrap_or(rest.len());
+        out.extend_from_slice(rest.get(..run).unwrap_or_default());
+        i += run;
+        match bytes.get(i) {
+            Some(b'%') => {
+                let b = escaped_byte(bytes, i).ok_or(i)?;
+                escape(out.len());
+                out.push(b);
+                i += 3;
+            }
+            Some(_) => {
+                out.push(b' ');
+                i += 1;
+            }
+            None => return Ok(out),
         }
     }
 }
@@ -292,30 +296,7 @@ impl<'a> Text<'a> {
 /// The text [`percent_decode`] gives for `raw`, a text known to hold a `%` or a `+`, without the
 /// map; `None` where [`percent_decode`] fails.
 pub(crate) fn decode_escaped(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    loop {
-        let rest = bytes.get(i..).unwrap_or_default();
-        let run = rest
-            .iter()
-            .position(|&b| b == b'%' || b == b'+')
-            .unwrap_or(rest.len());
-        out.extend_from_slice(rest.get(..run).unwrap_or_default());
-        i += run;
-        match bytes.get(i) {
-            Some(b'%') => {
-                out.push(escaped_byte(bytes, i)?);
-                i += 3;
-            }
-            Some(_) => {
-                out.push(b' ');
-                i += 1;
-            }
-            None => break,
-        }
-    }
-    String::from_utf8(out).ok()
+    String::from_utf8(decode_bytes(raw.as_bytes(), |_| {}).ok()?).ok()
 }
 
 #[cfg(test)]
